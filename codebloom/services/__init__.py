@@ -1,0 +1,1 @@
+"""Services: plain functions over a database URL and a LeetCode client, free of Celery."""

@@ -1,0 +1,52 @@
+"""Feed the detail lane from the Job table, and sweep what fell through.
+
+The bridge and the sweep both call ``feed_lane``: it enqueues only as many due jobs as the lane has room for
+(``DETAIL_MAX_IN_FLIGHT``), so a backlog of any size stays in PostgreSQL, not in Redis or worker memory.
+Enqueueing happens after the marking transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from codebloom import store
+from codebloom.db import session_scope
+from codebloom.lane import DetailLane
+from codebloom.logs import fields
+from codebloom.settings import Settings
+
+log = logging.getLogger("codebloom.feed")
+
+
+def feed_lane(settings: Settings, lane: DetailLane | None, enqueue: Callable[[int], None]) -> int:
+    """Enqueue due jobs up to the lane's free room; returns how many were sent."""
+    assert settings.database_url is not None
+    if lane is not None and lane.paused() is not None:
+        return 0
+    with session_scope(settings.database_url) as session:
+        job_ids = store.claim_for_enqueue(session, settings.detail_max_in_flight,
+                                          settings.detail_reenqueue_after)
+    sent = 0
+    for position, job_id in enumerate(job_ids):
+        try:
+            enqueue(job_id)
+            sent += 1
+        except Exception as exc:
+            unsent = job_ids[position:]
+            log.error("enqueue failed; jobs stay due in the table %s",
+                      fields(jobs=len(unsent), error=f"{type(exc).__name__}: {exc}"))
+            with session_scope(settings.database_url) as session:
+                store.unmark_enqueued(session, unsent)
+            break
+    return sent
+
+
+def sweep(settings: Settings, lane: DetailLane | None, enqueue: Callable[[int], None]) -> tuple[int, int]:
+    """Reclaim expired leases, then feed. Returns (reclaimed, enqueued)."""
+    assert settings.database_url is not None
+    with session_scope(settings.database_url) as session:
+        reclaimed = store.reclaim_expired_leases(session, settings.detail_max_attempts)
+    if reclaimed:
+        log.warning("reclaimed jobs whose lease expired %s", fields(jobs=reclaimed))
+    return reclaimed, feed_lane(settings, lane, enqueue)

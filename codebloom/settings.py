@@ -1,0 +1,167 @@
+"""Every setting, read from the environment in one place.
+
+The README's settings table is generated from ``SETTINGS_DOC`` so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from codebloom.secrets import Secret
+
+# (env var, default, meaning). Defaults here are the production defaults.
+SETTINGS_DOC: list[tuple[str, str, str]] = [
+    ("DATABASE_URL", "(embedded PostgreSQL)", "SQLAlchemy URL of PostgreSQL, e.g. postgresql+psycopg://u:p@host/db"),
+    ("REDIS_URL", "(embedded Redis)", "Redis for the global rate limiter and the lane pause flag"),
+    ("CELERY_BROKER_URL", "REDIS_URL", "Celery broker (Redis or amqp://)"),
+    ("CODEBLOOM_HOME", ".codebloom", "Where the embedded services keep their data"),
+    ("LEETCODE_BASE_URL", "https://leetcode.com", "LeetCode (or the simulator) base URL"),
+    ("LEETCODE_SESSION", "(none)", "LEETCODE_SESSION cookie; only submission details send it"),
+    ("LEETCODE_CSRF_TOKEN", "(none)", "csrftoken cookie and x-csrftoken header for submission details"),
+    ("LEETCODE_TIMEOUT", "10", "Seconds for every LeetCode HTTP call (connect and read)"),
+    ("SYNC_INTERVAL", "1800", "Seconds between two sync cycles planned by beat"),
+    ("SYNC_SPREAD", "600", "Seconds over which one cycle's sync_user tasks are spread"),
+    ("POTD_INTERVAL", "300", "Seconds between two problem-of-the-day refreshes"),
+    ("SWEEP_INTERVAL", "60", "Seconds between two sweeps of the Job table"),
+    ("DETAIL_RATE", "20/60", "Global detail-call budget for the whole fleet: CALLS/SECONDS"),
+    ("DETAIL_RATE_LIMIT", "20/m", "Celery's per-worker rate_limit on the detail task (second guard)"),
+    ("DETAIL_RATE_MARGIN", "1", "Seconds added to the limiter window so network jitter cannot overfill it"),
+    ("DETAIL_MAX_IN_FLIGHT", "40", "Most detail tasks queued or running at once; the rest wait in the Job table"),
+    ("DETAIL_MAX_ATTEMPTS", "5", "Attempts before a Job is FAILED"),
+    ("DETAIL_BACKOFF_BASE", "30", "Seconds of the first retry delay; doubles per attempt, with jitter"),
+    ("DETAIL_BACKOFF_MAX", "3600", "Cap on one retry delay, seconds"),
+    ("DETAIL_LEASE", "180", "Seconds a claimed Job may stay PROCESSING before the sweep reclaims it"),
+    ("DETAIL_TOKEN_WAIT", "20", "Seconds a detail task waits for a limiter token before handing the Job back"),
+    ("DETAIL_REENQUEUE_AFTER", "600", "Seconds after which a queued but unstarted Job is enqueued again"),
+    ("DETAIL_BLOCKED_PAUSE", "900", "Seconds the lane pauses after an HTML 403 challenge"),
+    ("DETAIL_AUTH_PAUSE", "300", "Seconds the lane pauses when the LeetCode session is expired or missing"),
+    ("DETAIL_DEFAULT_RETRY_AFTER", "30", "Lane pause after a 429 that carries no Retry-After"),
+    ("BRIDGE_POLL_INTERVAL", "5", "Seconds the bridge waits for a notification before it feeds anyway"),
+    ("LOG_LEVEL", "INFO", "Log level of every process"),
+]
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def _float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"setting {name}={raw!r} is not a number") from None
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"setting {name}={raw!r} is not a whole number") from None
+
+
+def parse_rate(text: str, name: str = "DETAIL_RATE") -> tuple[int, int]:
+    """Parse ``CALLS/SECONDS`` (``20/60``) into (calls, seconds)."""
+    try:
+        calls_text, seconds_text = text.split("/", 1)
+        calls, seconds = int(calls_text), int(seconds_text)
+    except ValueError:
+        raise ValueError(f"setting {name}={text!r} must look like CALLS/SECONDS, e.g. 20/60") from None
+    if calls < 1 or seconds < 1:
+        raise ValueError(f"setting {name}={text!r} needs at least 1 call per at least 1 second")
+    return calls, seconds
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    redis_url: str | None
+    broker_url: str | None
+    home: str
+    leetcode_base_url: str
+    leetcode_session: Secret
+    leetcode_csrf: Secret
+    leetcode_timeout: float
+    sync_interval: float
+    sync_spread: float
+    potd_interval: float
+    sweep_interval: float
+    detail_rate: tuple[int, int]
+    detail_rate_limit: str
+    detail_rate_margin: int
+    detail_max_in_flight: int
+    detail_max_attempts: int
+    detail_backoff_base: float
+    detail_backoff_max: float
+    detail_lease: float
+    detail_token_wait: float
+    detail_reenqueue_after: float
+    detail_blocked_pause: float
+    detail_auth_pause: float
+    detail_default_retry_after: float
+    bridge_poll_interval: float
+    log_level: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _running_embedded(home: str) -> dict[str, str]:
+    """URLs of embedded services started by `codebloom demo`/`services` in this home, if any."""
+    path = os.path.join(home, "services.env")
+    values: dict[str, str] = {}
+    if os.path.exists(path):
+        with open(path) as handle:
+            for line in handle:
+                key, sep, value = line.strip().partition("=")
+                if sep:
+                    values[key] = value
+    return values
+
+
+def load_settings() -> Settings:
+    """Read the environment now (no caching): tests and the CLI change it.
+
+    Explicit DATABASE_URL / REDIS_URL / CELERY_BROKER_URL always win; without them, the URLs of embedded
+    services running from CODEBLOOM_HOME are used.
+    """
+    home = _env("CODEBLOOM_HOME", ".codebloom")
+    embedded = _running_embedded(home) if not os.environ.get("DATABASE_URL") else {}
+    redis_url = os.environ.get("REDIS_URL") or embedded.get("REDIS_URL") or None
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL") or embedded.get("DATABASE_URL") or None,
+        redis_url=redis_url,
+        broker_url=os.environ.get("CELERY_BROKER_URL") or redis_url,
+        home=home,
+        leetcode_base_url=_env("LEETCODE_BASE_URL", "https://leetcode.com").rstrip("/"),
+        leetcode_session=Secret(os.environ.get("LEETCODE_SESSION", "")),
+        leetcode_csrf=Secret(os.environ.get("LEETCODE_CSRF_TOKEN", "")),
+        leetcode_timeout=_float("LEETCODE_TIMEOUT", 10.0),
+        sync_interval=_float("SYNC_INTERVAL", 1800.0),
+        sync_spread=_float("SYNC_SPREAD", 600.0),
+        potd_interval=_float("POTD_INTERVAL", 300.0),
+        sweep_interval=_float("SWEEP_INTERVAL", 60.0),
+        detail_rate=parse_rate(_env("DETAIL_RATE", "20/60")),
+        detail_rate_limit=_env("DETAIL_RATE_LIMIT", "20/m"),
+        detail_rate_margin=_int("DETAIL_RATE_MARGIN", 1),
+        detail_max_in_flight=_int("DETAIL_MAX_IN_FLIGHT", 40),
+        detail_max_attempts=_int("DETAIL_MAX_ATTEMPTS", 5),
+        detail_backoff_base=_float("DETAIL_BACKOFF_BASE", 30.0),
+        detail_backoff_max=_float("DETAIL_BACKOFF_MAX", 3600.0),
+        detail_lease=_float("DETAIL_LEASE", 180.0),
+        detail_token_wait=_float("DETAIL_TOKEN_WAIT", 20.0),
+        detail_reenqueue_after=_float("DETAIL_REENQUEUE_AFTER", 600.0),
+        detail_blocked_pause=_float("DETAIL_BLOCKED_PAUSE", 900.0),
+        detail_auth_pause=_float("DETAIL_AUTH_PAUSE", 300.0),
+        detail_default_retry_after=_float("DETAIL_DEFAULT_RETRY_AFTER", 30.0),
+        bridge_poll_interval=_float("BRIDGE_POLL_INTERVAL", 5.0),
+        log_level=_env("LOG_LEVEL", "INFO").upper(),
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """Settings of a long-running process (worker, bridge): read once."""
+    return load_settings()

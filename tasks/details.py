@@ -1,0 +1,29 @@
+"""The detail-fetch task on the rate-limited ``leetcode-details`` queue.
+
+When a Job is retried is decided in ``codebloom/retry_policy.py`` (through the Job table's
+``next_attempt_at``, not Celery countdowns, so a backoff never parks messages in worker memory).
+Celery's per-worker ``rate_limit`` stays as the second guard behind the fleet-wide Redis limiter.
+"""
+
+from __future__ import annotations
+
+from codebloom.celery import DETAIL_QUEUE, DETAIL_TASK, app
+from codebloom.services import details
+from codebloom.services.feed import feed_lane
+from tasks.base import CodebloomTask
+
+SOFT_TIME_LIMIT = 90
+TIME_LIMIT = 120
+
+
+@app.task(base=CodebloomTask, bind=True, name=DETAIL_TASK, acks_late=True, queue=DETAIL_QUEUE,
+          soft_time_limit=SOFT_TIME_LIMIT, time_limit=TIME_LIMIT)
+def fetch_submission_details(self: CodebloomTask, job_id: int) -> str:
+    outcome = details.fetch_submission_details(self.settings, job_id, self.client(), self.lane())
+    if outcome in (details.Outcome.COMPLETE, details.Outcome.FAILED, details.Outcome.RESCHEDULED):
+        feed_lane(self.settings, self.lane(), enqueue_detail)  # the lane has room again: refill it
+    return outcome.value
+
+
+def enqueue_detail(job_id: int) -> None:
+    fetch_submission_details.apply_async((job_id,), queue=DETAIL_QUEUE)
