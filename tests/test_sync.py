@@ -1,0 +1,190 @@
+"""The sync service on real PostgreSQL against the simulator: scoring, idempotence, isolation."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+import pytest
+import requests
+from sqlalchemy import event, text
+
+from codebloom import store
+from codebloom.db import get_engine, session_scope
+from codebloom.leetcode import LeetCodeClient, UserNotFound
+from codebloom.scoring import deviation, points
+from codebloom.secrets import Secret
+from codebloom.services.sync import SyncError, sync_user
+from tests.conftest import CSRF_TOKEN, SESSION_TOKEN, add_users, open_board
+from tests.expected import expected_points, served_rate, truth
+from tests.test_client import active_user
+
+NOW = int(time.time())
+
+
+def client(sim) -> LeetCodeClient:
+    return LeetCodeClient(sim.url, 5, session=Secret(SESSION_TOKEN), csrf=Secret(CSRF_TOKEN))
+
+
+def script_user(sim, name: str, submissions: list[dict], fault: str | None = None) -> list[int]:
+    body = {"username": name, "submissions": submissions, **({"fault": fault} if fault else {})}
+    reply = requests.post(sim.url + "/_sim/users", json=body, timeout=5)
+    reply.raise_for_status()
+    return [int(s["id"]) for s in reply.json()["submissions"]]
+
+
+def score_of(db: str, user_id: int) -> int:
+    with get_engine(db).connect() as conn:
+        return int(conn.execute(text("SELECT COALESCE(sum(score), 0) FROM leaderboard_score WHERE user_id = :u"),
+                                {"u": user_id}).scalar())
+
+
+def board_start(db: str) -> datetime:
+    with session_scope(db) as session:
+        return store.current_leaderboard(session)["started_at"]
+
+
+def test_sync_scores_new_submissions_and_creates_one_job_each(db, simulator) -> None:
+    name = active_user(simulator, 8)
+    open_board(db, days_ago=5)
+    [user_id] = add_users(db, [name])
+    result = sync_user(db, client(simulator), user_id)
+    expected_total, per_id = expected_points(simulator.url, name, board_start(db))
+    assert result.new_submissions == len(truth(simulator.url, name)) == result.jobs
+    assert score_of(db, user_id) == expected_total == result.points
+    with get_engine(db).connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, points FROM submission WHERE user_id = :u"), {"u": user_id}).all())
+        statuses = conn.execute(text("SELECT DISTINCT status::text FROM job")).scalars().all()
+    assert stored == per_id
+    assert statuses == ["INCOMPLETE"]
+
+
+def test_a_second_sync_adds_nothing(db, simulator) -> None:
+    name = active_user(simulator, 5)
+    open_board(db)
+    [user_id] = add_users(db, [name])
+    first = sync_user(db, client(simulator), user_id)
+    second = sync_user(db, client(simulator), user_id)
+    assert (second.new_submissions, second.points, second.jobs) == (0, 0, 0)
+    assert score_of(db, user_id) == first.points
+
+
+def test_concurrent_syncs_of_one_user_award_points_once(db, simulator) -> None:
+    name = active_user(simulator, 8)
+    open_board(db)
+    [user_id] = add_users(db, [name])
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            results.append(sync_user(db, client(simulator), user_id))
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    expected_total, _ = expected_points(simulator.url, name, board_start(db))
+    assert score_of(db, user_id) == expected_total
+    assert sum(r.points for r in results) == expected_total
+    with get_engine(db).connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM job")).scalar() == len(truth(simulator.url, name))
+        assert conn.execute(text("SELECT count(*) FROM user_problem WHERE user_id = :u"), {"u": user_id}).scalar() \
+            == len({s["titleSlug"] for s in truth(simulator.url, name)})
+
+
+def test_a_problem_scores_once_ever_and_not_before_the_board(db, simulator) -> None:
+    open_board(db, days_ago=2)
+    catalogue = requests.get(simulator.url + "/_sim/catalogue", timeout=5).json()
+    a, b = [p["titleSlug"] for p in catalogue if not p["titleSlug"].startswith("sim-")][:2]
+    ids = script_user(simulator, "scripted_one", [
+        {"titleSlug": b, "lang": "cpp", "timestamp": NOW - 3 * 86400},   # before the board: 0, but claims b
+        {"titleSlug": a, "lang": "python3", "timestamp": NOW - 3600},    # first solve of a: points
+        {"titleSlug": a, "lang": "java", "timestamp": NOW - 60},         # later solve of a: 0
+        {"titleSlug": b, "lang": "cpp", "timestamp": NOW - 30},          # b was solved before: 0
+    ])
+    [user_id] = add_users(db, ["scripted_one"])
+    sync_user(db, client(simulator), user_id)
+    with get_engine(db).connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, points FROM submission")).all())
+    difficulty, rate = served_rate(simulator.url, a)
+    by_time = dict(zip(["b_early", "a_first", "a_again", "b_again"], ids, strict=True))
+    assert stored[by_time["a_first"]] == points(difficulty, rate, Fraction(1), deviation(by_time["a_first"])) > 0
+    assert stored[by_time["a_again"]] == stored[by_time["b_early"]] == stored[by_time["b_again"]] == 0
+
+
+def test_problem_of_the_day_multiplier_follows_the_submission_day(db, simulator) -> None:
+    open_board(db, days_ago=3)
+    catalogue = requests.get(simulator.url + "/_sim/catalogue", timeout=5).json()
+    slug = next(p["titleSlug"] for p in catalogue if not p["titleSlug"].startswith("sim-"))
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    [sid] = script_user(simulator, "potd_solver", [{"titleSlug": slug, "lang": "python3",
+                                                     "timestamp": int(yesterday.timestamp())}])
+    with session_scope(db) as session:
+        store.upsert_problem_of_day(session, yesterday.date(), slug, "t", "Medium", Fraction("1.5"))
+        store.upsert_problem_of_day(session, datetime.now(UTC).date(), "some-other", "t", "Easy", Fraction("1.3"))
+    [user_id] = add_users(db, ["potd_solver"])
+    sync_user(db, client(simulator), user_id)
+    difficulty, rate = served_rate(simulator.url, slug)
+    assert score_of(db, user_id) == points(difficulty, rate, Fraction("1.5"), deviation(sid))
+
+
+def test_bad_problems_are_named_and_the_rest_is_stored(db, simulator) -> None:
+    open_board(db, days_ago=3)
+    catalogue = requests.get(simulator.url + "/_sim/catalogue", timeout=5).json()
+    good = next(p["titleSlug"] for p in catalogue if not p["titleSlug"].startswith("sim-"))
+    ids = script_user(simulator, "edge_case", [
+        {"titleSlug": "sim-missing-acceptance", "lang": "python3", "timestamp": NOW - 500},
+        {"titleSlug": "sim-zero-acceptance", "lang": "python3", "timestamp": NOW - 400},
+        {"titleSlug": "sim-quotes-emoji-rtl", "lang": "python3", "timestamp": NOW - 300},
+        {"titleSlug": good, "lang": "python3", "timestamp": NOW - 200},
+    ])
+    [user_id] = add_users(db, ["edge_case"])
+    result = sync_user(db, client(simulator), user_id)
+    assert result.new_submissions == 3
+    assert any("sim-missing-acceptance" in e and "no acceptance rate" in e for e in result.errors)
+    with get_engine(db).connect() as conn:
+        titles = set(conn.execute(text("SELECT title FROM submission")).scalars())
+        error = conn.execute(text("SELECT last_sync_error FROM users WHERE id = :u"), {"u": user_id}).scalar()
+        zero = conn.execute(text("SELECT points FROM submission WHERE id = :i"), {"i": ids[1]}).scalar()
+    assert 'Say "Hello" 👋 to مرحبا' in titles
+    assert "no acceptance rate" in error
+    assert zero > 0  # a 0% problem is the hardest there is, not an error
+
+
+def test_unknown_user_and_missing_board_are_clear_errors(db, simulator) -> None:
+    [user_id] = add_users(db, ["no_such_user_zz9"])
+    with pytest.raises(SyncError, match="no current leaderboard"):
+        sync_user(db, client(simulator), user_id)
+    open_board(db)
+    with pytest.raises(UserNotFound, match="does not exist"):
+        sync_user(db, client(simulator), user_id)
+
+
+def test_a_sync_costs_a_constant_number_of_statements(db, simulator) -> None:
+    name = active_user(simulator, 15)
+    open_board(db)
+    [user_id, other_id] = add_users(db, [name, "warmup"])
+    sync_user(db, client(simulator), user_id)  # warms the problem cache
+    with get_engine(db).begin() as conn:
+        conn.execute(text("TRUNCATE job, submission, user_problem"))
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    engine = get_engine(db)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = sync_user(db, client(simulator), user_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert result.new_submissions >= 15
+    assert len([s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "SELECT 1"))]) <= 4
