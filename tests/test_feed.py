@@ -95,4 +95,5 @@ def test_retry_failed_puts_jobs_back_with_fresh_attempts(db, services) -> None:
         assert store.retry_failed_jobs(session, [a]) == 1
         assert store.retry_failed_jobs(session, None) == 1
     with get_engine(db).connect() as conn:
-        assert conn.execute(text("SELECT DISTINCT status::text || attempts FROM job")).scalars().all() == ["INCOMPLETE0"]
+        rows = conn.execute(text("SELECT DISTINCT status::text || attempts FROM job")).scalars().all()
+    assert rows == ["INCOMPLETE0"]

@@ -139,7 +139,7 @@ class LeetCodeClient:
         code = node.get("code")
         if not isinstance(code, str) or not code:
             raise SchemaError(op, f"submission {submission_id} has no code in its details")
-        lang = node.get("lang") if isinstance(node.get("lang"), dict) else {}
+        lang: dict[str, Any] = node["lang"] if isinstance(node.get("lang"), dict) else {}
         return SubmissionDetails(
             id=submission_id,
             code=code,
@@ -196,7 +196,8 @@ class LeetCodeClient:
                 cookie += f"; csrftoken={self.csrf.reveal()}"
                 headers["x-csrftoken"] = self.csrf.reveal()
             headers["Cookie"] = cookie
-        body = {"operationName": query.split()[1].split("(")[0], "query": query, "variables": variables}
+        body: dict[str, Any] = {"operationName": query.split()[1].split("(")[0], "query": query,
+                                "variables": variables}
         try:
             response = self._http.post(self.base_url + "/graphql/", json=body, headers=headers,
                                        timeout=(min(self.timeout, 5.0), self.timeout), allow_redirects=False)
