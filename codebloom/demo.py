@@ -77,8 +77,13 @@ def run_demo(user_count: int = 25, detail_rate: str = "600/60", timeout: float =
         supervisor.wait_for_log("bridge", "bridge listening", 30)
         console.print("started: sync worker, detail worker, beat, bridge")
 
+        from codebloom.leetcode.client import LeetCodeClient
+        from codebloom.services.potd import refresh_problem_of_day
         from tasks.sync import plan_sync
 
+        refresh_problem_of_day(database_url, LeetCodeClient(env["LEETCODE_BASE_URL"], 10))
+        console.print("recorded today's problem of the day; planning the sync cycle now "
+                      "(beat repeats it every SYNC_INTERVAL)")
         plan_sync.delay()
         finished = _watch(database_url, user_count, timeout)
         summary = _summary(database_url)
