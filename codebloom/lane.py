@@ -68,6 +68,8 @@ class DetailLane:
             return False
         payload = json.dumps({"reason": reason, "kind": kind, "until": until})
         self._redis.set(PAUSE_KEY, payload, px=int(seconds * 1000))
+        if current is not None and current.kind == kind:
+            return False  # the same pause, extended: one log line per pause, not one per worker
         level = logging.ERROR if kind in ("blocked", "auth") else logging.WARNING
         log.log(level, "%s %s", "ALERT lane paused" if level == logging.ERROR else "lane paused",
                 fields(kind=kind, seconds=round(seconds, 1), reason=reason))

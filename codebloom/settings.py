@@ -23,6 +23,7 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
     ("LEETCODE_TIMEOUT", "10", "Seconds for every LeetCode HTTP call (connect and read)"),
     ("SYNC_INTERVAL", "1800", "Seconds between two sync cycles planned by beat"),
     ("SYNC_SPREAD", "600", "Seconds over which one cycle's sync_user tasks are spread"),
+    ("SYNC_RETRY_BASE", "5", "Seconds of the first retry delay of a sync_user task (Celery retry, doubling)"),
     ("POTD_INTERVAL", "300", "Seconds between two problem-of-the-day refreshes"),
     ("SWEEP_INTERVAL", "60", "Seconds between two sweeps of the Job table"),
     ("DETAIL_RATE", "20/60", "Global detail-call budget for the whole fleet: CALLS/SECONDS"),
@@ -39,6 +40,7 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
     ("DETAIL_AUTH_PAUSE", "300", "Seconds the lane pauses when the LeetCode session is expired or missing"),
     ("DETAIL_DEFAULT_RETRY_AFTER", "30", "Lane pause after a 429 that carries no Retry-After"),
     ("BRIDGE_POLL_INTERVAL", "5", "Seconds the bridge waits for a notification before it feeds anyway"),
+    ("SESSION_REFRESH", "15", "Seconds between two looks of a worker for a new session stored in the database"),
     ("LOG_LEVEL", "INFO", "Log level of every process"),
 ]
 
@@ -88,6 +90,7 @@ class Settings:
     leetcode_timeout: float
     sync_interval: float
     sync_spread: float
+    sync_retry_base: float
     potd_interval: float
     sweep_interval: float
     detail_rate: tuple[int, int]
@@ -104,6 +107,7 @@ class Settings:
     detail_auth_pause: float
     detail_default_retry_after: float
     bridge_poll_interval: float
+    session_refresh: float
     log_level: str
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -141,6 +145,7 @@ def load_settings() -> Settings:
         leetcode_timeout=_float("LEETCODE_TIMEOUT", 10.0),
         sync_interval=_float("SYNC_INTERVAL", 1800.0),
         sync_spread=_float("SYNC_SPREAD", 600.0),
+        sync_retry_base=_float("SYNC_RETRY_BASE", 5.0),
         potd_interval=_float("POTD_INTERVAL", 300.0),
         sweep_interval=_float("SWEEP_INTERVAL", 60.0),
         detail_rate=parse_rate(_env("DETAIL_RATE", "20/60")),
@@ -157,6 +162,7 @@ def load_settings() -> Settings:
         detail_auth_pause=_float("DETAIL_AUTH_PAUSE", 300.0),
         detail_default_retry_after=_float("DETAIL_DEFAULT_RETRY_AFTER", 30.0),
         bridge_poll_interval=_float("BRIDGE_POLL_INTERVAL", 5.0),
+        session_refresh=_float("SESSION_REFRESH", 15.0),
         log_level=_env("LOG_LEVEL", "INFO").upper(),
     )
 

@@ -17,7 +17,6 @@ from codebloom.secrets import Secret
 from codebloom.settings import Settings, settings
 
 log = logging.getLogger("codebloom.tasks")
-SESSION_REFRESH_SECONDS = 15.0
 
 
 class CodebloomTask(Task):
@@ -46,7 +45,7 @@ class CodebloomTask(Task):
             s = self.settings
             cls._client = LeetCodeClient(s.leetcode_base_url, s.leetcode_timeout, session=s.leetcode_session,
                                          csrf=s.leetcode_csrf)
-        if time.monotonic() - cls._session_checked_at > SESSION_REFRESH_SECONDS:
+        if time.monotonic() - cls._session_checked_at > self.settings.session_refresh:
             cls._session_checked_at = time.monotonic()
             with session_scope(self.database_url) as session:
                 stored = store.latest_leetcode_session(session)

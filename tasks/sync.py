@@ -37,7 +37,7 @@ def sync_user(self: CodebloomTask, user_id: int) -> dict[str, Any]:
         result = sync_service.sync_user(self.database_url, self.client(), user_id)
     except RETRYABLE as exc:
         if self.request.retries < self.max_retries:
-            delay = backoff(self.request.retries + 1, 5.0, 120.0)
+            delay = backoff(self.request.retries + 1, self.settings.sync_retry_base, 120.0)
             log.warning("sync will retry %s", fields(user_id=user_id, delay=round(delay, 1), error=describe(exc)))
             raise self.retry(countdown=delay, exc=None) from None
         return _failed(self.database_url, user_id, exc)

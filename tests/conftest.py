@@ -38,6 +38,8 @@ class Services:
     redis_url: str
     admin_url: str
     database: str
+    pg: embedded.EmbeddedPostgres | None = None
+    redis_server: embedded.EmbeddedRedis | None = None
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
@@ -75,7 +77,8 @@ def services() -> Iterator[Services]:
     upgrade(database_url)
     _point_env_at(database_url, redis_url)
     try:
-        yield Services(database_url=database_url, redis_url=redis_url, admin_url=admin, database=name)
+        yield Services(database_url=database_url, redis_url=redis_url, admin_url=admin, database=name, pg=pg,
+                       redis_server=redis_server)
     finally:
         dispose_engines()
         embedded.drop_database(admin, name)
@@ -95,13 +98,29 @@ def _point_env_at(database_url: str, redis_url: str) -> None:
     app.conf.broker_url = redis_url
 
 
+SECRETS = (SESSION_TOKEN, CSRF_TOKEN)
+
+
+def assert_no_secrets(where: str, content: str) -> None:
+    for value in SECRETS:
+        assert value not in content, f"a LeetCode secret leaked into {where}"
+
+
 @pytest.fixture
 def db(services: Services) -> Iterator[str]:
-    """A clean database (every table emptied) and a clean Redis; yields the database URL."""
+    """A clean database (every table emptied) and a clean Redis; yields the database URL.
+
+    Afterwards, every error stored on a job, a user or a sync run is checked for the session secrets.
+    """
     with get_engine(services.database_url).begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     redis.Redis.from_url(services.redis_url).flushdb()
     yield services.database_url
+    with get_engine(services.database_url).connect() as conn:
+        stored = conn.execute(text(
+            "SELECT string_agg(e, ' ') FROM (SELECT last_error AS e FROM job UNION ALL "
+            "SELECT last_sync_error FROM users UNION ALL SELECT error FROM sync_run) x")).scalar() or ""
+    assert_no_secrets("a stored error", stored)
 
 
 @pytest.fixture
@@ -147,6 +166,8 @@ def supervisor(tmp_path: Path, services: Services) -> Iterator[Supervisor]:
         yield sup
     finally:
         sup.stop_all(timeout=15)
+    for log in sorted((tmp_path / "logs").glob("*.log")):
+        assert_no_secrets(f"the log {log.name}", log.read_text(errors="replace"))
 
 
 def open_board(database_url: str, days_ago: float = 30.0) -> int:

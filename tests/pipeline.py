@@ -1,0 +1,81 @@
+"""Helpers for fault tests on real processes: a backlog of real Jobs, worker fleets, simulator stats."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+from sqlalchemy import text
+
+from codebloom.db import get_engine
+from codebloom.leetcode import LeetCodeClient
+from codebloom.processes import Supervisor, worker_command
+from codebloom.services.sync import sync_user
+from tests.conftest import add_users, open_board
+
+
+def sim_post(sim: Any, path: str, body: Any) -> Any:
+    reply = requests.post(sim.url + path, json=body, timeout=10)
+    reply.raise_for_status()
+    return reply.json()
+
+
+def sim_stats(sim: Any) -> dict[str, Any]:
+    return requests.get(sim.url + "/_sim/stats", timeout=10).json()
+
+
+def plain_slugs(sim: Any) -> list[str]:
+    catalogue = requests.get(sim.url + "/_sim/catalogue", timeout=10).json()
+    return [p["titleSlug"] for p in catalogue if not p["titleSlug"].startswith("sim-")]
+
+
+def backlog(db: str, sim: Any, jobs: int, prefix: str = "backlog") -> list[int]:
+    """``jobs`` real INCOMPLETE Jobs: scripted users with 20 submissions each, synced in-process."""
+    open_board(db, days_ago=10)
+    slugs = plain_slugs(sim)
+    now = int(time.time())
+    names, made = [], 0
+    while made < jobs:
+        count = min(20, jobs - made)
+        name = f"{prefix}_{len(names):03d}"
+        sim_post(sim, "/_sim/users", {"username": name, "submissions": [
+            {"titleSlug": slugs[(made + i) % len(slugs)], "lang": "python3", "timestamp": now - 3600 + i}
+            for i in range(count)]})
+        names.append(name)
+        made += count
+    client = LeetCodeClient(sim.url, 10)
+    for user_id in add_users(db, names):
+        sync_user(db, client, user_id)
+    with get_engine(db).connect() as conn:
+        ids = conn.execute(text("SELECT id FROM job ORDER BY id")).scalars().all()
+    assert len(ids) == jobs
+    return ids
+
+
+def job_status_counts(db: str) -> dict[str, int]:
+    with get_engine(db).connect() as conn:
+        return dict(conn.execute(text("SELECT status::text, count(*) FROM job GROUP BY 1")).all())
+
+
+def all_complete(db: str, total: int) -> bool:
+    return job_status_counts(db).get("COMPLETE", 0) == total
+
+
+def start_detail_workers(supervisor: Supervisor, count: int, concurrency: int = 2) -> list[str]:
+    names = [f"detail-worker-{i}" for i in range(count)]
+    for name in names:
+        supervisor.start(name, worker_command("leetcode-details", name, concurrency))
+    for name in names:
+        supervisor.wait_for_log(name, "ready.", 60)
+    return names
+
+
+def max_calls_in_window(timeline: dict[str, int], window: int) -> int:
+    """Most calls in any ``window`` consecutive one-second buckets of the simulator's timeline."""
+    if not timeline:
+        return 0
+    seconds = {int(k): v for k, v in timeline.items()}
+    first, last = min(seconds), max(seconds)
+    return max(sum(seconds.get(s, 0) for s in range(start, start + window))
+               for start in range(first - window + 1, last + 1))
