@@ -32,7 +32,11 @@ def plain_slugs(sim: Any) -> list[str]:
 
 def backlog(db: str, sim: Any, jobs: int, prefix: str = "backlog") -> list[int]:
     """``jobs`` real INCOMPLETE Jobs: scripted users with 20 submissions each, synced in-process."""
-    open_board(db, days_ago=10)
+    with get_engine(db).connect() as conn:
+        has_board = conn.execute(text("SELECT count(*) FROM leaderboard WHERE ended_at IS NULL")).scalar()
+        before = conn.execute(text("SELECT COALESCE(max(id), 0) FROM job")).scalar()
+    if not has_board:
+        open_board(db, days_ago=10)
     slugs = plain_slugs(sim)
     now = int(time.time())
     names, made = [], 0
@@ -48,7 +52,7 @@ def backlog(db: str, sim: Any, jobs: int, prefix: str = "backlog") -> list[int]:
     for user_id in add_users(db, names):
         sync_user(db, client, user_id)
     with get_engine(db).connect() as conn:
-        ids = conn.execute(text("SELECT id FROM job ORDER BY id")).scalars().all()
+        ids = conn.execute(text("SELECT id FROM job WHERE id > :b ORDER BY id"), {"b": before}).scalars().all()
     assert len(ids) == jobs
     return ids
 

@@ -433,14 +433,18 @@ def test_secrets_never_reach_logs_task_arguments_errors_or_exceptions(db, simula
     events: list[dict[str, Any]] = []
     ready = threading.Event()
     stop = threading.Event()
+    receivers: list[Any] = []
 
     def capture() -> None:
         with app.connection() as conn:
             receiver = app.events.Receiver(conn, handlers={"*": events.append})
+            receivers.append(receiver)
             ready.set()
-            for _ in receiver.itercapture(limit=None, timeout=1.0, wakeup=True):
-                if stop.is_set():
-                    break
+            while not stop.is_set():
+                try:
+                    receiver.capture(limit=None, timeout=1.0, wakeup=False)
+                except TimeoutError:  # a quiet second: look at the stop flag again
+                    continue
 
     thread = threading.Thread(target=capture, daemon=True)
     thread.start()
@@ -472,7 +476,9 @@ def test_secrets_never_reach_logs_task_arguments_errors_or_exceptions(db, simula
     assert texts  # the revoked session produced errors, and none of them quote the secret
     wait_until(lambda: any(e.get("type") == "task-received" for e in events), 10, "events from the worker")
     stop.set()
-    thread.join(5)
+    receivers[0].should_stop = True
+    thread.join(10)
+    assert not thread.is_alive()
     task_events = [e for e in events if e.get("type") in ("task-sent", "task-received")]
     assert task_events and all(set(str(e.get("args", ""))) <= set("0123456789(), []") for e in task_events)
     assert_no_secrets("task events", repr(task_events))
