@@ -17,10 +17,13 @@ DETAIL_QUEUE = "leetcode-details"
 DETAIL_TASK = "leetcode.fetch_submission_details"
 
 _s = settings()
+if not _s.broker_url:
+    raise RuntimeError("no broker: set CELERY_BROKER_URL or REDIS_URL, or start the embedded services with "
+                       "`codebloom services`")
 
 app = Celery("codebloom", include=["tasks.sync", "tasks.details", "tasks.maintenance"])
 app.conf.update(
-    broker_url=_s.broker_url or "redis://127.0.0.1:6379/0",
+    broker_url=_s.broker_url,
     broker_connection_retry_on_startup=True,
     # Redis re-delivers an unacked message after visibility_timeout: keep it far above any task's time.
     broker_transport_options={"visibility_timeout": 3600},
@@ -34,7 +37,7 @@ app.conf.update(
     task_queues=(Queue(SYNC_QUEUE), Queue(DETAIL_QUEUE)),
     task_routes={DETAIL_TASK: {"queue": DETAIL_QUEUE}, "sync.*": {"queue": SYNC_QUEUE},
                  "maintenance.*": {"queue": SYNC_QUEUE}},
-    task_annotations={DETAIL_TASK: {"rate_limit": _s.detail_rate_limit}},
+    task_annotations={DETAIL_TASK: {"rate_limit": _s.detail_rate_limit}} if _s.detail_rate_limit else {},
     timezone="UTC",
     enable_utc=True,
     worker_hijack_root_logger=True,

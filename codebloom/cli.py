@@ -19,6 +19,9 @@ from codebloom.settings import Settings, load_settings
 console = Console()
 
 
+NO_REDIS = "no Redis: set REDIS_URL, or run `codebloom services` in another shell for embedded ones"
+
+
 class UserError(click.ClickException):
     """A mistake the user can fix; printed as one line."""
 
@@ -26,8 +29,8 @@ class UserError(click.ClickException):
 def _settings(need_db: bool = True) -> Settings:
     s = load_settings()
     if need_db and not s.database_url:
-        raise UserError("no database: set DATABASE_URL, or run `codebloom demo` / `make demo` for the "
-                        "embedded services")
+        raise UserError("no database: set DATABASE_URL, or run `codebloom services` in another shell for "
+                        "embedded ones")
     return s
 
 
@@ -191,7 +194,7 @@ def lane_resume() -> None:
     """End a detail-lane pause now (after fixing the session, for example)."""
     s = _settings(need_db=False)
     if not s.redis_url:
-        raise UserError("no REDIS_URL")
+        raise UserError(NO_REDIS)
     from codebloom.lane import DetailLane
 
     calls, seconds = s.detail_rate
@@ -269,7 +272,7 @@ def bridge() -> None:
 
     s = _settings()
     if not s.redis_url:
-        raise UserError("no REDIS_URL")
+        raise UserError(NO_REDIS)
     calls, seconds = s.detail_rate
     run_bridge(s, enqueue_detail, DetailLane(s.redis_url, calls, seconds, s.detail_rate_margin))
 
@@ -281,7 +284,17 @@ def simulate_leetcode(args: tuple[str, ...]) -> None:
     """A LeetCode-compatible GraphQL server on a local port (--help for its options)."""
     from codebloom.simulator.__main__ import main as simulator_main
 
-    simulator_main(list(args))
+    simulator_main(list(args), prog="codebloom simulate-leetcode")
+
+
+@cli.command()
+@click.option("--simulator/--no-simulator", default=True, show_default=True,
+              help="Also run the LeetCode simulator and record its URL for the other shells.")
+def services(simulator: bool) -> None:
+    """Run embedded PostgreSQL and Redis (and the simulator) until Ctrl-C, for development."""
+    from codebloom.devservices import run_services
+
+    run_services(simulator)
 
 
 @cli.command()

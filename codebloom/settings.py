@@ -27,7 +27,7 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
     ("POTD_INTERVAL", "300", "Seconds between two problem-of-the-day refreshes"),
     ("SWEEP_INTERVAL", "60", "Seconds between two sweeps of the Job table"),
     ("DETAIL_RATE", "20/60", "Global detail-call budget for the whole fleet: CALLS/SECONDS"),
-    ("DETAIL_RATE_LIMIT", "20/m", "Celery's per-worker rate_limit on the detail task (second guard)"),
+    ("DETAIL_RATE_LIMIT", "20/m", "Celery's per-worker rate_limit on the detail task (second guard; `off` disables)"),
     ("DETAIL_RATE_MARGIN", "1", "Seconds added to the limiter window so network jitter cannot overfill it"),
     ("DETAIL_MAX_IN_FLIGHT", "40", "Most detail tasks queued or running at once; the rest wait in the Job table"),
     ("DETAIL_MAX_ATTEMPTS", "5", "Attempts before a Job is FAILED"),
@@ -45,25 +45,34 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
 ]
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name)
-    return default if value is None or value == "" else value
+class _Source:
+    """Environment variables over the values a running embedded setup recorded (env always wins)."""
 
+    def __init__(self, fallback: dict[str, str]) -> None:
+        self.fallback = fallback
 
-def _float(name: str, default: float) -> float:
-    raw = _env(name, str(default))
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"setting {name}={raw!r} is not a number") from None
+    def text(self, name: str, default: str) -> str:
+        value = os.environ.get(name)
+        if value is None or value == "":
+            value = self.fallback.get(name, "")
+        return default if value == "" else value
 
+    def optional(self, name: str) -> str | None:
+        return self.text(name, "") or None
 
-def _int(name: str, default: int) -> int:
-    raw = _env(name, str(default))
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"setting {name}={raw!r} is not a whole number") from None
+    def number(self, name: str, default: float) -> float:
+        raw = self.text(name, str(default))
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"setting {name}={raw!r} is not a number") from None
+
+    def whole(self, name: str, default: int) -> int:
+        raw = self.text(name, str(default))
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"setting {name}={raw!r} is not a whole number") from None
 
 
 def parse_rate(text: str, name: str = "DETAIL_RATE") -> tuple[int, int]:
@@ -94,7 +103,7 @@ class Settings:
     potd_interval: float
     sweep_interval: float
     detail_rate: tuple[int, int]
-    detail_rate_limit: str
+    detail_rate_limit: str | None
     detail_rate_margin: int
     detail_max_in_flight: int
     detail_max_attempts: int
@@ -128,43 +137,49 @@ def _running_embedded(home: str) -> dict[str, str]:
 def load_settings() -> Settings:
     """Read the environment now (no caching): tests and the CLI change it.
 
-    Explicit DATABASE_URL / REDIS_URL / CELERY_BROKER_URL always win; without them, the URLs of embedded
-    services running from CODEBLOOM_HOME are used.
+    Explicit DATABASE_URL / REDIS_URL / CELERY_BROKER_URL always win. Without DATABASE_URL, the values
+    recorded by embedded services running from CODEBLOOM_HOME (``services.env``) fill in what the
+    environment does not set.
     """
-    home = _env("CODEBLOOM_HOME", ".codebloom")
-    embedded = _running_embedded(home) if not os.environ.get("DATABASE_URL") else {}
-    redis_url = os.environ.get("REDIS_URL") or embedded.get("REDIS_URL") or None
+    home = os.environ.get("CODEBLOOM_HOME") or ".codebloom"
+    env = _Source({} if os.environ.get("DATABASE_URL") else _running_embedded(home))
+    redis_url = env.optional("REDIS_URL")
     return Settings(
-        database_url=os.environ.get("DATABASE_URL") or embedded.get("DATABASE_URL") or None,
+        database_url=env.optional("DATABASE_URL"),
         redis_url=redis_url,
-        broker_url=os.environ.get("CELERY_BROKER_URL") or redis_url,
+        broker_url=env.optional("CELERY_BROKER_URL") or redis_url,
         home=home,
-        leetcode_base_url=_env("LEETCODE_BASE_URL", "https://leetcode.com").rstrip("/"),
-        leetcode_session=Secret(os.environ.get("LEETCODE_SESSION", "")),
-        leetcode_csrf=Secret(os.environ.get("LEETCODE_CSRF_TOKEN", "")),
-        leetcode_timeout=_float("LEETCODE_TIMEOUT", 10.0),
-        sync_interval=_float("SYNC_INTERVAL", 1800.0),
-        sync_spread=_float("SYNC_SPREAD", 600.0),
-        sync_retry_base=_float("SYNC_RETRY_BASE", 5.0),
-        potd_interval=_float("POTD_INTERVAL", 300.0),
-        sweep_interval=_float("SWEEP_INTERVAL", 60.0),
-        detail_rate=parse_rate(_env("DETAIL_RATE", "20/60")),
-        detail_rate_limit=_env("DETAIL_RATE_LIMIT", "20/m"),
-        detail_rate_margin=_int("DETAIL_RATE_MARGIN", 1),
-        detail_max_in_flight=_int("DETAIL_MAX_IN_FLIGHT", 40),
-        detail_max_attempts=_int("DETAIL_MAX_ATTEMPTS", 5),
-        detail_backoff_base=_float("DETAIL_BACKOFF_BASE", 30.0),
-        detail_backoff_max=_float("DETAIL_BACKOFF_MAX", 3600.0),
-        detail_lease=_float("DETAIL_LEASE", 180.0),
-        detail_token_wait=_float("DETAIL_TOKEN_WAIT", 20.0),
-        detail_reenqueue_after=_float("DETAIL_REENQUEUE_AFTER", 600.0),
-        detail_blocked_pause=_float("DETAIL_BLOCKED_PAUSE", 900.0),
-        detail_auth_pause=_float("DETAIL_AUTH_PAUSE", 300.0),
-        detail_default_retry_after=_float("DETAIL_DEFAULT_RETRY_AFTER", 30.0),
-        bridge_poll_interval=_float("BRIDGE_POLL_INTERVAL", 5.0),
-        session_refresh=_float("SESSION_REFRESH", 15.0),
-        log_level=_env("LOG_LEVEL", "INFO").upper(),
+        leetcode_base_url=env.text("LEETCODE_BASE_URL", "https://leetcode.com").rstrip("/"),
+        leetcode_session=Secret(env.text("LEETCODE_SESSION", "")),
+        leetcode_csrf=Secret(env.text("LEETCODE_CSRF_TOKEN", "")),
+        leetcode_timeout=env.number("LEETCODE_TIMEOUT", 10.0),
+        sync_interval=env.number("SYNC_INTERVAL", 1800.0),
+        sync_spread=env.number("SYNC_SPREAD", 600.0),
+        sync_retry_base=env.number("SYNC_RETRY_BASE", 5.0),
+        potd_interval=env.number("POTD_INTERVAL", 300.0),
+        sweep_interval=env.number("SWEEP_INTERVAL", 60.0),
+        detail_rate=parse_rate(env.text("DETAIL_RATE", "20/60")),
+        detail_rate_limit=_celery_rate(env.text("DETAIL_RATE_LIMIT", "20/m")),
+        detail_rate_margin=env.whole("DETAIL_RATE_MARGIN", 1),
+        detail_max_in_flight=env.whole("DETAIL_MAX_IN_FLIGHT", 40),
+        detail_max_attempts=env.whole("DETAIL_MAX_ATTEMPTS", 5),
+        detail_backoff_base=env.number("DETAIL_BACKOFF_BASE", 30.0),
+        detail_backoff_max=env.number("DETAIL_BACKOFF_MAX", 3600.0),
+        detail_lease=env.number("DETAIL_LEASE", 180.0),
+        detail_token_wait=env.number("DETAIL_TOKEN_WAIT", 20.0),
+        detail_reenqueue_after=env.number("DETAIL_REENQUEUE_AFTER", 600.0),
+        detail_blocked_pause=env.number("DETAIL_BLOCKED_PAUSE", 900.0),
+        detail_auth_pause=env.number("DETAIL_AUTH_PAUSE", 300.0),
+        detail_default_retry_after=env.number("DETAIL_DEFAULT_RETRY_AFTER", 30.0),
+        bridge_poll_interval=env.number("BRIDGE_POLL_INTERVAL", 5.0),
+        session_refresh=env.number("SESSION_REFRESH", 15.0),
+        log_level=env.text("LOG_LEVEL", "INFO").upper(),
     )
+
+
+def _celery_rate(text: str) -> str | None:
+    """Celery's rate_limit string (``20/m``), or None for ``off``."""
+    return None if text.strip().lower() in ("off", "none", "0") else text.strip()
 
 
 @lru_cache(maxsize=1)

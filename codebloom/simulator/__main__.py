@@ -8,9 +8,9 @@ from .server import serve_forever
 __all__ = ["build_arg_parser", "config_from_args", "main"]
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, prog: str | None = None) -> None:
     """Parse options and serve until SIGTERM/SIGINT."""
-    serve_forever(config_from_args(argv))
+    serve_forever(config_from_args(argv, prog))
 
 
 if __name__ == "__main__":

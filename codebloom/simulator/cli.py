@@ -21,13 +21,15 @@ def parse_rate_limit(text: str) -> tuple[str, int, float]:
 
 def build_arg_parser(prog: str = "python -m codebloom.simulator") -> argparse.ArgumentParser:
     """The simulator's argparse parser."""
-    p = argparse.ArgumentParser(prog=prog, description="LeetCode-compatible GraphQL simulator")
+    p = argparse.ArgumentParser(prog=prog, description="LeetCode-compatible GraphQL simulator",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--users", type=int, default=1000, help="number of generated users sim_user_0001...")
     p.add_argument("--catalogue", metavar="FILE", help="JSON list of problems (catalogue shape)")
-    p.add_argument("--session-token", default="sim-session-token")
+    p.add_argument("--session-token", default="sim-session-token",
+                   help="the LEETCODE_SESSION cookie value that submissionDetails accepts")
     p.add_argument("--csrf-token", default="sim-csrf-token")
     p.add_argument("--rate-limit", action="append", default=[], type=parse_rate_limit, metavar="OP=N/SECONDS")
     p.add_argument("--retry-after", type=int, default=None, metavar="SECONDS",
@@ -41,9 +43,9 @@ def build_arg_parser(prog: str = "python -m codebloom.simulator") -> argparse.Ar
     return p
 
 
-def config_from_args(argv: Sequence[str] | None = None) -> SimulatorConfig:
+def config_from_args(argv: Sequence[str] | None = None, prog: str | None = None) -> SimulatorConfig:
     """Parse ``argv`` into a :class:`SimulatorConfig`."""
-    a = build_arg_parser().parse_args(argv)
+    a = (build_arg_parser(prog) if prog else build_arg_parser()).parse_args(argv)
     return SimulatorConfig(
         host=a.host, port=a.port, seed=a.seed, users=a.users, catalogue_path=a.catalogue,
         session_token=a.session_token, csrf_token=a.csrf_token,
