@@ -33,7 +33,8 @@ KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, 
 
 class Bridge:
     def __init__(self, settings: Settings, enqueue: Callable[[int], None], lane: DetailLane | None,
-                 stop_event: threading.Event | None = None) -> None:
+                 stop_event: threading.Event | None = None, health_file: str | None = None) -> None:
+        self.health_file = health_file
         assert settings.database_url is not None, "DATABASE_URL is not set"
         self.settings = settings
         self.enqueue = enqueue
@@ -99,13 +100,17 @@ class Bridge:
 
     def _feed_safely(self) -> None:
         self._last_feed = time.monotonic()
+        if self.health_file:  # a container healthcheck looks at this file's age
+            with open(self.health_file, "w") as handle:
+                handle.write(str(time.time()))
         try:
             self.feed()
         except Exception as exc:  # the database or broker is away: the next tick tries again
             log.warning("feed failed %s", fields(error=f"{type(exc).__name__}: {str(exc)[:200]}"))
 
 
-def run_bridge(settings: Settings, enqueue: Callable[[int], None], lane: DetailLane | None) -> None:
+def run_bridge(settings: Settings, enqueue: Callable[[int], None], lane: DetailLane | None,
+               health_file: str | None = None) -> None:
     """Run until SIGTERM or SIGINT."""
     stop = threading.Event()
 
@@ -115,4 +120,4 @@ def run_bridge(settings: Settings, enqueue: Callable[[int], None], lane: DetailL
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    Bridge(settings, enqueue, lane, stop).run()
+    Bridge(settings, enqueue, lane, stop, health_file).run()

@@ -260,12 +260,93 @@ def leaderboard_open(name: str, days_ago: float) -> None:
     console.print(f"opened leaderboard {name!r} (id {board_id}), started {started:%Y-%m-%d %H:%M} UTC")
 
 
+# -- operators -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--no-workers", is_flag=True, help="Skip asking the workers (faster when none run).")
+def status(no_workers: bool) -> None:
+    """One screen for an operator: services, workers, queues, jobs, the lane, the last cycle, the board."""
+    from codebloom import ops
+
+    s = _settings(need_db=False)
+    o = ops.gather(s, with_workers=not no_workers)
+    rows: list[tuple[str, str]] = [
+        ("services", " · ".join(f"{k} {v}" for k, v in o.reachable.items()) or "none configured"),
+        ("workers", " · ".join(f"{q}: {', '.join(w) if w else 'NONE ONLINE'}" for q, w in o.workers.items())
+         if o.workers else ("not asked" if no_workers else "none online")),
+        ("queues", " · ".join(f"{q} {'?' if n is None else n}" for q, n in o.queue_lengths.items()) or "-"),
+        ("jobs", " · ".join(f"{k} {v}" for k, v in o.jobs.items()) + f" · oldest due {ops.age(o.oldest_due_age)}"),
+        ("detail lane", (f"PAUSED ({o.lane.kind}) for {o.lane.remaining:.0f}s more: {o.lane.reason}"
+                         if o.lane else "running") + (f" · limit {o.lane_limit}" if o.lane_limit else "")),
+        ("last cycle", _cycle_line(o)),
+        ("leaderboard", f"{o.leaderboard['name']!r}: {o.leaderboard_size} users" if o.leaderboard else "none open"),
+    ]
+    calls = {op: n for (op, outcome), n in o.calls.items() if outcome == "ok"}
+    limited = {op: n for (op, outcome), n in o.calls.items() if outcome == "rate_limited"}
+    if o.calls:
+        rows.append(("leetcode calls", " · ".join(f"{op} {n}" for op, n in sorted(calls.items()))
+                     + (" · 429s: " + ", ".join(f"{op} {n}" for op, n in limited.items()) if limited else "")))
+    table = Table(show_header=False, box=None, title=f"codebloom status ({datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC)")
+    for key, value in rows:
+        table.add_row(f"[bold]{key}[/]", value)
+    console.print(table)
+    for failure in o.cycle_failures:
+        console.print(f"  failed: {failure['leetcode_username']}: {failure['error']}")
+
+
+def _cycle_line(o: Any) -> str:
+    from codebloom import ops
+
+    c = o.last_cycle
+    if not c:
+        return "none yet"
+    took = ops.cycle_duration(c)
+    return (f"{c['users']} users: {c['synced']} synced, {c['failed']} failed, {c['pending']} pending"
+            + (f", took {ops.age(took)}" if took is not None and not c['pending'] else ""))
+
+
+@cli.command()
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", default=9808, show_default=True)
+def metrics(host: str, port: int) -> None:
+    """Serve Prometheus metrics on /metrics (jobs, lane, LeetCode calls and 429s, sync cycles)."""
+    from codebloom.metrics import serve_metrics
+
+    serve_metrics(_settings(), host, port)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--port", default=5555, show_default=True)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def flower(port: int, args: tuple[str, ...]) -> None:
+    """Flower with persistent state; FLOWER_BASIC_AUTH=user:password turns on basic auth."""
+    import os
+
+    s = _settings(need_db=False)
+    if not s.broker_url:
+        raise UserError(NO_REDIS)
+    os.makedirs(s.home, exist_ok=True)
+    command = ["celery", "-A", "codebloom", "flower", f"--port={port}", "--persistent=True",
+               f"--db={os.path.join(s.home, 'flower.db')}", "--purge_offline_workers=300", *args]
+    os.execvp(sys.executable, [sys.executable, "-m", *command])
+
+
+@cli.command()
+def shell() -> None:
+    """A Python shell with the Celery app, a DB session, the models and the tasks imported."""
+    from codebloom.shell import run_shell
+
+    run_shell()
+
+
 # -- processes -------------------------------------------------------------------------------------
 
 
 @cli.command()
-def bridge() -> None:
-    """LISTEN for new Jobs and feed the detail lane (run exactly one or more; they cooperate)."""
+@click.option("--health-file", default=None, help="Touch this file on every loop (for a container healthcheck).")
+def bridge(health_file: str | None) -> None:
+    """LISTEN for new Jobs and feed the detail lane (one is enough; more are harmless)."""
     from codebloom.bridge import run_bridge
     from codebloom.lane import DetailLane
     from tasks.details import enqueue_detail
@@ -274,7 +355,7 @@ def bridge() -> None:
     if not s.redis_url:
         raise UserError(NO_REDIS)
     calls, seconds = s.detail_rate
-    run_bridge(s, enqueue_detail, DetailLane(s.redis_url, calls, seconds, s.detail_rate_margin))
+    run_bridge(s, enqueue_detail, DetailLane(s.redis_url, calls, seconds, s.detail_rate_margin), health_file)
 
 
 @cli.command("simulate-leetcode", context_settings={"ignore_unknown_options": True, "allow_extra_args": True,

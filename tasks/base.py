@@ -13,6 +13,7 @@ from codebloom.db import session_scope
 from codebloom.lane import DetailLane
 from codebloom.leetcode.client import LeetCodeClient
 from codebloom.logs import fields
+from codebloom.ops import CallCounter
 from codebloom.secrets import Secret
 from codebloom.settings import Settings, settings
 
@@ -43,8 +44,9 @@ class CodebloomTask(Task):
         cls = CodebloomTask
         if cls._client is None:
             s = self.settings
+            counter = CallCounter(s.redis_url) if s.redis_url else None
             cls._client = LeetCodeClient(s.leetcode_base_url, s.leetcode_timeout, session=s.leetcode_session,
-                                         csrf=s.leetcode_csrf)
+                                         csrf=s.leetcode_csrf, on_call=counter)
         if time.monotonic() - cls._session_checked_at > self.settings.session_refresh:
             cls._session_checked_at = time.monotonic()
             with session_scope(self.database_url) as session:

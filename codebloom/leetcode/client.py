@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from http.cookiejar import DefaultCookiePolicy
@@ -22,6 +23,7 @@ from codebloom.leetcode.errors import (
     AuthenticationRequired,
     Blocked,
     DetailsUnavailable,
+    LeetCodeError,
     NotFound,
     RateLimited,
     SchemaError,
@@ -36,6 +38,8 @@ from models import Difficulty
 USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/126.0 Safari/537.36")
 MAX_RECENT = 20
+_OUTCOMES = {RateLimited: "rate_limited", Blocked: "blocked", UpstreamError: "upstream_error",
+             SchemaError: "schema_error"}
 
 
 def clamp_limit(limit: int) -> int:
@@ -63,8 +67,9 @@ class LeetCodeClient:
     """One client per process; holds a keep-alive ``requests.Session``."""
 
     def __init__(self, base_url: str, timeout: float = 10.0, *, session: Secret | None = None,
-                 csrf: Secret | None = None) -> None:
+                 csrf: Secret | None = None, on_call: Callable[[str, str], None] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self.on_call = on_call  # (operation, outcome) after every HTTP call: metrics
         self.timeout = timeout
         self.session_cookie = session or Secret("")
         self.csrf = csrf or Secret("")
@@ -199,13 +204,23 @@ class LeetCodeClient:
         body: dict[str, Any] = {"operationName": query.split()[1].split("(")[0], "query": query,
                                 "variables": variables}
         try:
-            response = self._http.post(self.base_url + "/graphql/", json=body, headers=headers,
-                                       timeout=(min(self.timeout, 5.0), self.timeout), allow_redirects=False)
-        except requests.Timeout:
-            raise UpstreamError(op, f"no answer within {self.timeout:g}s") from None
-        except requests.ConnectionError as exc:
-            raise UpstreamError(op, f"connection failed ({type(exc).__name__})") from None
-        return self._decode(op, response, tolerate_errors)
+            try:
+                response = self._http.post(self.base_url + "/graphql/", json=body, headers=headers,
+                                           timeout=(min(self.timeout, 5.0), self.timeout), allow_redirects=False)
+            except requests.Timeout:
+                raise UpstreamError(op, f"no answer within {self.timeout:g}s") from None
+            except requests.ConnectionError as exc:
+                raise UpstreamError(op, f"connection failed ({type(exc).__name__})") from None
+            data = self._decode(op, response, tolerate_errors)
+        except LeetCodeError as exc:
+            self._count(op, _OUTCOMES.get(type(exc), "error"))
+            raise
+        self._count(op, "ok")
+        return data
+
+    def _count(self, op: str, outcome: str) -> None:
+        if self.on_call is not None:
+            self.on_call(op, outcome)
 
     def _decode(self, op: str, response: requests.Response, tolerate_errors: bool) -> dict[str, Any]:
         status = response.status_code
