@@ -16,7 +16,7 @@ SOFT_TIME_LIMIT = 90
 TIME_LIMIT = 120
 
 
-@app.task(base=CodebloomTask, bind=True, name=DETAIL_TASK, acks_late=True, queue=DETAIL_QUEUE,
+@app.task(base=CodebloomTask, bind=True, name=DETAIL_TASK, acks_late=True,
           soft_time_limit=SOFT_TIME_LIMIT, time_limit=TIME_LIMIT)
 def fetch_submission_details(self: CodebloomTask, job_id: int) -> str:
     outcome = details.fetch_submission_details(self.settings, job_id, self.client(), self.lane())
