@@ -27,10 +27,30 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+class TaskFieldsFilter(logging.Filter):
+    """Adds ``task_id=...`` to our own log lines written inside a Celery task."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("codebloom"):
+            return True
+        try:
+            from celery import current_task
+        except ImportError:  # pragma: no cover - celery is a dependency
+            return True
+        task_id = getattr(getattr(current_task, "request", None), "id", None) if current_task else None
+        if task_id:
+            message = record.getMessage()
+            if "task_id=" not in message:
+                record.msg, record.args = f"{message} task_id={task_id}", None
+        return True
+
+
 def install_redaction(logger: logging.Logger) -> None:
-    """Attach the redacting filter to every handler of ``logger`` (Celery installs its own handlers)."""
+    """Attach the task-fields and redacting filters to every handler of ``logger`` (Celery installs its own
+    handlers); redaction runs last, on the final message."""
     for handler in logger.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(TaskFieldsFilter())
             handler.addFilter(RedactingFilter())
 
 

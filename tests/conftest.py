@@ -1,6 +1,7 @@
 """Shared fixtures: real PostgreSQL and Redis (embedded by default), the simulator, real worker processes.
 
-TEST_DATABASE_URL / TEST_REDIS_URL point the suite at other servers. Either way the suite creates a fresh
+TEST_DATABASE_URL / TEST_REDIS_URL point the suite at other servers; TEST_BROKER_URL (e.g. amqp://...) runs the
+Celery parts on another broker, Redis staying as the limiter's store. Either way the suite creates a fresh
 database and drops it at the end. A missing service is an error, never a skip.
 """
 
@@ -38,6 +39,7 @@ class Services:
     redis_url: str
     admin_url: str
     database: str
+    broker_url: str
     pg: embedded.EmbeddedPostgres | None = None
     redis_server: embedded.EmbeddedRedis | None = None
 
@@ -72,13 +74,15 @@ def services() -> Iterator[Services]:
     base, _, query = admin.partition("?")
     database_url = base.rsplit("/", 1)[0] + "/" + name + (("?" + query) if query else "")
     redis.Redis.from_url(redis_url).flushdb()
+    broker_url = os.environ.get("TEST_BROKER_URL") or redis_url
+    purge_broker(broker_url)
     from codebloom.migrate import upgrade
 
     upgrade(database_url)
-    _point_env_at(database_url, redis_url)
+    _point_env_at(database_url, redis_url, broker_url)
     try:
-        yield Services(database_url=database_url, redis_url=redis_url, admin_url=admin, database=name, pg=pg,
-                       redis_server=redis_server)
+        yield Services(database_url=database_url, redis_url=redis_url, admin_url=admin, database=name,
+                       broker_url=broker_url, pg=pg, redis_server=redis_server)
     finally:
         dispose_engines()
         embedded.drop_database(admin, name)
@@ -88,14 +92,40 @@ def services() -> Iterator[Services]:
             pg.stop()
 
 
-def _point_env_at(database_url: str, redis_url: str) -> None:
+def _point_env_at(database_url: str, redis_url: str, broker_url: str) -> None:
     """The pytest process enqueues real tasks too: aim its settings and Celery app at the test services."""
-    os.environ.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "CELERY_BROKER_URL": redis_url,
+    os.environ.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "CELERY_BROKER_URL": broker_url,
                        "LEETCODE_SESSION": SESSION_TOKEN, "LEETCODE_CSRF_TOKEN": CSRF_TOKEN})
     settings.cache_clear()
     from codebloom.celery import app
 
-    app.conf.broker_url = redis_url
+    app.conf.broker_url = broker_url
+
+
+QUEUES = ("sync", "leetcode-details")
+
+
+def purge_broker(broker_url: str) -> None:
+    """Drop every message waiting in our queues (on Redis, flushing the db already did)."""
+    from kombu import Connection
+
+    with Connection(broker_url, connect_timeout=10) as conn:
+        channel = conn.channel()
+        for queue in QUEUES:
+            try:
+                channel.queue_purge(queue)
+            except Exception:  # the queue does not exist yet
+                channel = conn.channel()
+
+
+def queue_length(broker_url: str, queue: str) -> int:
+    from kombu import Connection
+
+    with Connection(broker_url, connect_timeout=10) as conn:
+        try:
+            return int(conn.channel().queue_declare(queue, passive=True).message_count)
+        except Exception:
+            return 0
 
 
 SECRETS = (SESSION_TOKEN, CSRF_TOKEN)
@@ -115,6 +145,8 @@ def db(services: Services) -> Iterator[str]:
     with get_engine(services.database_url).begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     redis.Redis.from_url(services.redis_url).flushdb()
+    if services.broker_url != services.redis_url:
+        purge_broker(services.broker_url)
     yield services.database_url
     with get_engine(services.database_url).connect() as conn:
         stored = conn.execute(text(
@@ -159,7 +191,7 @@ def supervisor(tmp_path: Path, services: Services) -> Iterator[Supervisor]:
     """Real child processes (Celery workers, beat, bridge) with their logs under tmp_path; all stopped after."""
     sup = Supervisor(log_dir=tmp_path / "logs", env={
         "DATABASE_URL": services.database_url, "REDIS_URL": services.redis_url,
-        "CELERY_BROKER_URL": services.redis_url, "LEETCODE_SESSION": SESSION_TOKEN,
+        "CELERY_BROKER_URL": services.broker_url, "LEETCODE_SESSION": SESSION_TOKEN,
         "LEETCODE_CSRF_TOKEN": CSRF_TOKEN, "CODEBLOOM_HOME": str(tmp_path / "home"),
         "PYTHONUNBUFFERED": "1"}, cwd=ROOT)
     try:

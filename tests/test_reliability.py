@@ -21,7 +21,15 @@ from sqlalchemy import text
 
 from codebloom.db import get_engine, libpq_url
 from codebloom.processes import celery_command, codebloom_command, worker_command
-from tests.conftest import CSRF_TOKEN, SESSION_TOKEN, add_users, assert_no_secrets, wait_until
+from tests.conftest import (
+    CSRF_TOKEN,
+    SESSION_TOKEN,
+    add_users,
+    assert_no_secrets,
+    purge_broker,
+    queue_length,
+    wait_until,
+)
 from tests.expected import expected_points
 from tests.pipeline import (
     all_complete,
@@ -87,14 +95,17 @@ def test_fleet_wide_rate_limit_holds_with_three_workers(db, simulator, superviso
     use(supervisor, simulator, DETAIL_RATE=f"{limit}/{window}", DETAIL_RATE_LIMIT=f"{limit * 60 // window}/m",
         DETAIL_MAX_IN_FLIGHT=str(cap))
     start_detail_workers(supervisor, 3, concurrency=2)
-    broker = redis.Redis.from_url(supervisor.env["REDIS_URL"])
+    from kombu import Connection
+
     queue_lengths: list[int] = []
     done = threading.Event()
 
     def sample() -> None:
-        while not done.is_set():
-            queue_lengths.append(int(broker.llen("leetcode-details")))
-            done.wait(0.2)
+        with Connection(supervisor.env["CELERY_BROKER_URL"]) as conn:
+            channel = conn.channel()
+            while not done.is_set():
+                queue_lengths.append(int(channel.queue_declare("leetcode-details", passive=True).message_count))
+                done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -286,13 +297,14 @@ def test_redis_restart_with_tasks_queued_and_reserved_every_job_completes(db, se
     use(supervisor, simulator, DETAIL_REENQUEUE_AFTER="4", SWEEP_INTERVAL="1", DETAIL_MAX_IN_FLIGHT="30")
     start_detail_workers(supervisor, 1, concurrency=2)
     start_bridge(supervisor)
-    broker = redis.Redis.from_url(services.redis_url)
-    wait_until(lambda: broker.llen("leetcode-details") > 5 and job_status_counts(db).get("COMPLETE", 0) >= 1,
-               30, "tasks both queued and reserved")
+    wait_until(lambda: queue_length(services.broker_url, "leetcode-details") > 5
+               and job_status_counts(db).get("COMPLETE", 0) >= 1, 30, "tasks both queued and reserved")
     if services.redis_server is not None:
         services.redis_server.restart()
     else:
-        broker.flushall()
+        redis.Redis.from_url(services.redis_url).flushall()
+    if services.broker_url != services.redis_url:
+        purge_broker(services.broker_url)  # the broker is not Redis: lose its queued messages the same way
     sim_post(simulator, "/_sim/latency", {"ms": 0})
     start_beat_and_sync_worker(supervisor, tmp_path)
     wait_until(lambda: all_complete(db, len(ids)), 120, "every job complete after the Redis restart", interval=0.5)
