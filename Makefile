@@ -6,7 +6,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck check clean
+RABBITMQ_URL ?= amqp://guest:guest@127.0.0.1:5672//
+
+.PHONY: install demo test test-rabbitmq lint typecheck check clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=...)")'
@@ -22,6 +24,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The same suite with RabbitMQ as the Celery broker (Redis stays the limiter's store).
+test-rabbitmq: $(STAMP)
+	TEST_BROKER_URL=$(RABBITMQ_URL) $(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check codebloom tasks models tests bench

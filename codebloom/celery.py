@@ -31,6 +31,9 @@ app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,   # a killed child requeues; the attempt cap on the Job ends poison pills
     worker_prefetch_multiplier=1,
+    # Celery holds a rate-limited task on the worker's timer; the default 1 s precision turns a 0.1 s wait
+    # into a 1 s one, so the per-worker limit would bind far below its nominal rate.
+    worker_timer_precision=0.1,
     worker_send_task_events=True,
     task_send_sent_event=True,
     task_default_queue=SYNC_QUEUE,

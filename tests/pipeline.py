@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import requests
 from sqlalchemy import text
 
+from bench.harness import make_backlog
 from codebloom.db import get_engine
-from codebloom.leetcode import LeetCodeClient
 from codebloom.processes import Supervisor, worker_command
-from codebloom.services.sync import sync_user
-from tests.conftest import add_users, open_board
 
 
 def sim_post(sim: Any, path: str, body: Any) -> Any:
@@ -32,29 +29,7 @@ def plain_slugs(sim: Any) -> list[str]:
 
 def backlog(db: str, sim: Any, jobs: int, prefix: str = "backlog") -> list[int]:
     """``jobs`` real INCOMPLETE Jobs: scripted users with 20 submissions each, synced in-process."""
-    with get_engine(db).connect() as conn:
-        has_board = conn.execute(text("SELECT count(*) FROM leaderboard WHERE ended_at IS NULL")).scalar()
-        before = conn.execute(text("SELECT COALESCE(max(id), 0) FROM job")).scalar()
-    if not has_board:
-        open_board(db, days_ago=10)
-    slugs = plain_slugs(sim)
-    now = int(time.time())
-    names, made = [], 0
-    while made < jobs:
-        count = min(20, jobs - made)
-        name = f"{prefix}_{len(names):03d}"
-        sim_post(sim, "/_sim/users", {"username": name, "submissions": [
-            {"titleSlug": slugs[(made + i) % len(slugs)], "lang": "python3", "timestamp": now - 3600 + i}
-            for i in range(count)]})
-        names.append(name)
-        made += count
-    client = LeetCodeClient(sim.url, 10)
-    for user_id in add_users(db, names):
-        sync_user(db, client, user_id)
-    with get_engine(db).connect() as conn:
-        ids = conn.execute(text("SELECT id FROM job WHERE id > :b ORDER BY id"), {"b": before}).scalars().all()
-    assert len(ids) == jobs
-    return ids
+    return make_backlog(db, sim.url, jobs, prefix)
 
 
 def job_status_counts(db: str) -> dict[str, int]:
