@@ -88,8 +88,8 @@ class Bridge:
                 woke = True
                 self.notifications += 1
             if woke:
-                # Coalesce a burst: take whatever else is already waiting, then feed once.
-                for _note in conn.notifies(timeout=0.05):
+                # Coalesce a burst: take whatever else already arrived (without waiting), then feed once.
+                for _note in conn.notifies(timeout=0.001):
                     self.notifications += 1
                 self._feed_safely()
             elif time.monotonic() - self._last_feed >= poll:

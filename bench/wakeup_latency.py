@@ -1,0 +1,158 @@
+"""Wake-up latency: from the commit of a Job insert to the start of its detail task (no rate limit), p50/p95/p99
+over N jobs inserted at a steady rate and in bursts; side by side, in the same run and on the same
+database, procrastinate (a PostgreSQL LISTEN/NOTIFY task queue) doing the same insert-to-start.
+
+Ours: the job's created_at (the inserting transaction; one row per transaction) to its claimed_at (the
+detail task's first statement), both PostgreSQL clock. Procrastinate: time.time() at defer (after its commit)
+to time.time() at the start of the task, both this machine's clock.
+
+    make bench-latency                       # 2,000 jobs per pattern, 3 runs
+    python -m bench.wakeup_latency --jobs 500 --runs 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from sqlalchemy import text
+
+from bench.harness import bench_services, machine, make_backlog, median, percentile, table
+from codebloom.processes import codebloom_command
+
+PATTERNS = {"steady 50/s": (1, 0.02), "bursts of 100 every 2 s": (100, 2.0)}
+
+
+def insert_pattern(insert_one, jobs: int, pattern: str) -> None:  # type: ignore[no-untyped-def]
+    size, pause = PATTERNS[pattern]
+    sent = 0
+    while sent < jobs:
+        started = time.monotonic()
+        for _ in range(min(size, jobs - sent)):
+            insert_one(sent)
+            sent += 1
+        time.sleep(max(0.0, pause - (time.monotonic() - started)))
+
+
+def ours(b, jobs: int, pattern: str, submission_ids: list[int]) -> list[float]:  # type: ignore[no-untyped-def]
+    import psycopg
+
+    from codebloom.db import get_engine, libpq_url
+
+    engine = get_engine(b.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM job"))
+    with psycopg.connect(libpq_url(b.database_url), autocommit=True) as raw:  # one commit per insert
+
+        def insert_one(i: int) -> None:
+            raw.execute("INSERT INTO job (submission_id) VALUES (%s)", (submission_ids[i],))
+
+        insert_pattern(insert_one, jobs, pattern)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT count(*) FROM job WHERE claimed_at IS NULL AND status = 'INCOMPLETE'")
+                            ).scalar() == 0:
+                break
+        time.sleep(0.5)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT EXTRACT(EPOCH FROM (claimed_at - created_at)) FROM job "
+                                 "WHERE claimed_at IS NOT NULL")).scalars().all()
+    return [float(r) * 1000 for r in rows]
+
+
+def real_submissions(b, jobs: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """Submissions the simulator knows (so each detail task makes one ordinary call), without their Jobs."""
+    from codebloom.db import get_engine
+
+    make_backlog(b.database_url, b.sim_url, jobs)
+    with get_engine(b.database_url).begin() as conn:
+        conn.execute(text("DELETE FROM job"))
+        return list(conn.execute(text("SELECT id FROM submission ORDER BY id")).scalars())
+
+
+PROCRASTINATE_WORKER = """
+import sys, time
+import procrastinate
+app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=sys.argv[1]))
+@app.task(name="noop", queue="lat")
+def noop(t: float, n: int) -> None:
+    print(f"{n} {(time.time() - t) * 1000:.3f}", flush=True)
+app.run_worker(queues=["lat"], concurrency=4, wait=True, listen_notify=True, install_signal_handlers=True)
+"""
+
+
+def procrastinate_run(b, jobs: int, pattern: str, tag: str) -> list[float]:  # type: ignore[no-untyped-def]
+    import procrastinate
+
+    from codebloom.db import libpq_url
+
+    conninfo = libpq_url(b.database_url)
+    app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(conninfo=conninfo))
+
+    @app.task(name="noop", queue="lat")
+    def noop(t: float, n: int) -> None:  # the worker process has its own copy
+        return None
+
+    with app.open():
+        try:
+            app.schema_manager.apply_schema()
+        except Exception:  # already applied in an earlier pattern
+            pass
+        script = b.home / "procrastinate_worker.py"
+        script.write_text(PROCRASTINATE_WORKER)
+        name = f"procrastinate-{tag}"
+        b.supervisor.start(name, [sys.executable, str(script), conninfo])
+        time.sleep(3)  # its LISTEN is up once the worker has started; nothing to poll on
+        insert_pattern(lambda i: noop.defer(t=time.time(), n=i), jobs, pattern)
+        log = b.supervisor.log_path(name)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            lines = [line for line in log.read_text().splitlines() if line[:1].isdigit()]
+            if len(lines) >= jobs:
+                break
+            time.sleep(0.5)
+        b.supervisor.stop(name)
+    return [float(line.split()[1]) for line in lines]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--jobs", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    print(f"wake-up latency: {args.jobs} jobs per pattern, {args.runs} runs, medians of per-run percentiles (ms)")
+    results: dict[tuple[str, str], list[list[float]]] = {}
+    for run in range(args.runs):
+        env = {"DETAIL_RATE": "1000000/60", "DETAIL_RATE_LIMIT": "off", "DETAIL_MAX_IN_FLIGHT": "100000",
+               "DETAIL_MAX_ATTEMPTS": "1", "BRIDGE_POLL_INTERVAL": "5"}
+        with bench_services("latency", **env) as b:
+            b.start_simulator("--users", "10")
+            b.workers("leetcode-details", 1, 4, "detail-worker")
+            b.supervisor.start("bridge", codebloom_command("bridge"), {"LOG_LEVEL": "INFO"})
+            b.supervisor.wait_for_log("bridge", "bridge listening", 30)
+            submissions = real_submissions(b, args.jobs)
+            for pattern in PATTERNS:
+                results.setdefault(("codebloom (bridge + Celery)", pattern), []).append(
+                    ours(b, args.jobs, pattern, submissions))
+                results.setdefault(("procrastinate", pattern), []).append(
+                    procrastinate_run(b, args.jobs, pattern, f"{run}-{pattern.split()[0]}"))
+    rows = []
+    summary: dict[tuple[str, str], float] = {}
+    for (system, pattern), runs in results.items():
+        p = {q: median([percentile(r, q) for r in runs]) for q in (0.5, 0.95, 0.99)}
+        summary[(system, pattern)] = p[0.99]
+        rows.append([pattern, system, f"{p[0.5]:.1f}", f"{p[0.95]:.1f}", f"{p[0.99]:.1f}",
+                     " ".join(str(len(r)) for r in runs)])
+    print(table(["pattern", "system", "p50 ms", "p95 ms", "p99 ms", "jobs started per run"], sorted(rows)))
+    for pattern in PATTERNS:
+        ratio = summary[("codebloom (bridge + Celery)", pattern)] / summary[("procrastinate", pattern)]
+        print(f"{pattern}: p99 ratio codebloom/procrastinate = {ratio:.2f} (goal <= 1.00)")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    main()
