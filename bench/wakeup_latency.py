@@ -13,6 +13,7 @@ to time.time() at the start of the task, both this machine's clock.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -97,10 +98,8 @@ def procrastinate_run(b, jobs: int, pattern: str, tag: str) -> list[float]:  # t
         return None
 
     with app.open():
-        try:
+        with contextlib.suppress(Exception):  # already applied for an earlier pattern
             app.schema_manager.apply_schema()
-        except Exception:  # already applied in an earlier pattern
-            pass
         script = b.home / "procrastinate_worker.py"
         script.write_text(PROCRASTINATE_WORKER)
         name = f"procrastinate-{tag}"
