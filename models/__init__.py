@@ -170,7 +170,7 @@ class Job(Base):
 
     __tablename__ = "job"
     __table_args__ = (
-        Index("ix_job_due", "next_attempt_at", postgresql_where=text("status = 'INCOMPLETE'")),
+        Index("ix_job_due", "next_attempt_at", "id", postgresql_where=text("status = 'INCOMPLETE'")),
         Index("ix_job_lease", "lease_expires_at", postgresql_where=text("status = 'PROCESSING'")),
         Index("ix_job_enqueued", "enqueued_at", postgresql_where=text("enqueued_at IS NOT NULL")),
         Index("ix_job_status", "status"),
