@@ -80,6 +80,7 @@ class Bridge:
         return conn
 
     def _listen(self, conn: psycopg.Connection) -> None:
+        self._last_feed = time.monotonic()
         self._feed_safely()  # catch-up: whatever was inserted while nobody listened
         poll = self.settings.bridge_poll_interval
         while not self.stop_event.is_set():

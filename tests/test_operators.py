@@ -70,12 +70,17 @@ def _ok(url: str) -> bool:
         return False
 
 
-def test_status_prints_one_screen(db, simulator, supervisor) -> None:
-    ids = backlog(db, simulator, 5)
+def drain_small_backlog(db, simulator, supervisor, jobs: int) -> None:
+    """``jobs`` real Jobs completed by one detail worker and the bridge (left running)."""
+    ids = backlog(db, simulator, jobs)
     supervisor.env.update({"LEETCODE_BASE_URL": simulator.url})
     start_detail_workers(supervisor, 1)
     supervisor.start("bridge", codebloom_command("bridge"))
     wait_until(lambda: all_complete(db, len(ids)), 60, "the jobs complete")
+
+
+def test_status_prints_one_screen(db, simulator, supervisor) -> None:
+    drain_small_backlog(db, simulator, supervisor, 5)
     sim_post(simulator, "/_sim/users", {"username": "never_seen"})
     env = {**os.environ, **supervisor.env, "COLUMNS": "220"}
     out = subprocess.run(codebloom_command("status"), capture_output=True, text=True, env=env, timeout=60).stdout
@@ -85,11 +90,7 @@ def test_status_prints_one_screen(db, simulator, supervisor) -> None:
 
 
 def test_metrics_endpoint_reports_jobs_lane_and_calls(db, simulator, supervisor) -> None:
-    ids = backlog(db, simulator, 6)
-    supervisor.env.update({"LEETCODE_BASE_URL": simulator.url})
-    start_detail_workers(supervisor, 1)
-    supervisor.start("bridge", codebloom_command("bridge"))
-    wait_until(lambda: all_complete(db, len(ids)), 60, "the jobs complete")
+    drain_small_backlog(db, simulator, supervisor, 6)
     port = free_port()
     supervisor.start("metrics", codebloom_command("metrics", "--host", "127.0.0.1", "--port", str(port)))
     body = wait_until(lambda: _metrics(port), 30, "the metrics endpoint")
