@@ -88,6 +88,7 @@ class SyncContext:
     board_id: int | None
     board_started_at: datetime | None
     potd: dict[date, tuple[str, Fraction]]
+    synced_before: bool = False
 
 
 POTD_DAYS_IN_CONTEXT = 35
@@ -97,6 +98,7 @@ def load_sync_context(session: Session, user_id: int, potd_days: int = POTD_DAYS
     """The user, the current board and recent problems of the day, in one statement."""
     row = session.execute(text(
         "SELECT u.id, u.leetcode_username, u.active, b.id AS board_id, b.started_at, "
+        "  (u.last_synced_at IS NOT NULL AND u.last_sync_error IS NULL) AS synced_before, "
         "  (SELECT COALESCE(json_agg(json_build_array(p.day, p.slug, p.multiplier::text)), '[]'::json) "
         "     FROM problem_of_day p WHERE p.day >= current_date - :days) AS potd "
         "FROM users u LEFT JOIN leaderboard b ON b.ended_at IS NULL WHERE u.id = :id"),
@@ -105,7 +107,8 @@ def load_sync_context(session: Session, user_id: int, potd_days: int = POTD_DAYS
         return None
     return SyncContext(
         user_id=int(row["id"]), username=row["leetcode_username"], active=bool(row["active"]),
-        board_id=row["board_id"], board_started_at=row["started_at"], potd=_potd_map(row["potd"]))
+        board_id=row["board_id"], board_started_at=row["started_at"], potd=_potd_map(row["potd"]),
+        synced_before=bool(row["synced_before"]))
 
 
 def potd_between(session: Session, first: date, last: date) -> dict[date, tuple[str, Fraction]]:

@@ -51,8 +51,9 @@ def sync_user(database_url: str, client: LeetCodeClient, user_id: int) -> SyncRe
 
     recent = client.recent_ac_submissions(ctx.username)
     result.fetched = len(recent)
-    if not recent:
-        client.canonical_username(ctx.username)  # LeetCode gives [] for unknown users: tell them apart
+    if not recent and not ctx.synced_before:
+        # LeetCode answers [] for unknown users too: ask once, until the user has synced cleanly.
+        client.canonical_username(ctx.username)
 
     with session_scope(database_url) as session:
         problems = store.cached_problems(session, sorted({s.slug for s in recent}))
