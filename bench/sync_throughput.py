@@ -9,6 +9,7 @@ in-process on a sample), and the peak RSS of each worker.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -96,7 +97,7 @@ def run_once(users: int, workers: int, concurrency: int, sample: int) -> dict[st
         ok = wait(finished, 1800, 0.5)
         elapsed = time.monotonic() - started
         done.set()
-        sampler.join(5)
+        sampler.join(5)  # before the supervisor stops the workers it samples
         with engine.connect() as conn:
             jobs = conn.execute(text("SELECT count(*) FROM job")).scalar() or 0
             failed = conn.execute(text("SELECT count(*) FROM sync_run WHERE status = 'failed'")).scalar() or 0
@@ -118,7 +119,12 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"sync throughput: {args.users} users, {args.workers} sync workers x {args.concurrency} processes, "
           f"simulator with no added latency, {args.runs} runs")
-    runs = [run_once(args.users, args.workers, args.concurrency, args.sample) for _ in range(args.runs)]
+    # Each run in a fresh process: the Celery app binds its broker URL once per process.
+    context = multiprocessing.get_context("spawn")
+    runs = []
+    for _ in range(args.runs):
+        with context.Pool(1) as pool:
+            runs.append(pool.apply(run_once, (args.users, args.workers, args.concurrency, args.sample)))
     rows = [[i + 1, f"{r['seconds']:.1f}", f"{r['users_per_s']:.0f}", r["jobs"], r["failed"],
              f"{r['stmt_warm']:.2f}", f"{r['stmt_cold']:.2f}",
              ", ".join(f"{v:.0f}" for v in r["rss"].values())] for i, r in enumerate(runs)]
