@@ -130,10 +130,10 @@ def main() -> None:
                "DETAIL_MAX_ATTEMPTS": "1", "BRIDGE_POLL_INTERVAL": "5"}
         with bench_services("latency", **env) as b:
             b.start_simulator("--users", "10")
+            submissions = real_submissions(b, args.jobs)  # before any worker runs: no backlog competes
             b.workers("leetcode-details", 1, 4, "detail-worker")
             b.supervisor.start("bridge", codebloom_command("bridge"), {"LOG_LEVEL": "INFO"})
             b.supervisor.wait_for_log("bridge", "bridge listening", 30)
-            submissions = real_submissions(b, args.jobs)
             for pattern in PATTERNS:
                 results.setdefault(("codebloom (bridge + Celery)", pattern), []).append(
                     ours(b, args.jobs, pattern, submissions))
