@@ -34,12 +34,13 @@ def run_demo(user_count: int = 25, detail_rate: str = "600/60", timeout: float =
     home = Path(os.environ.get("CODEBLOOM_HOME", ".codebloom")).resolve()
     started = time.monotonic()
     with ExitStack() as stack:
-        database_url, redis_url = start_embedded(home, stack, DEMO_DATABASE, reset=True,
-                                                 extra_env={"DETAIL_RATE": detail_rate})
+        sim_port = embedded.free_port()
+        # Other shells (codebloom status, jobs) see the demo's budget and its LeetCode (the simulator).
+        database_url, redis_url = start_embedded(home, stack, DEMO_DATABASE, reset=True, extra_env={
+            "DETAIL_RATE": detail_rate, "LEETCODE_BASE_URL": f"http://127.0.0.1:{sim_port}"})
         session_token, csrf = secrets.token_urlsafe(24), secrets.token_hex(16)
         supervisor = Supervisor(log_dir=home / "logs", env={})
         stack.callback(_stop_all, supervisor)
-        sim_port = embedded.free_port()
         supervisor.start("simulator", codebloom_command(
             "simulate-leetcode", "--port", str(sim_port), "--seed", "7", "--users", str(max(user_count, 1)),
             f"--session-token={session_token}", f"--csrf-token={csrf}",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,7 +163,3 @@ def cycle_duration(cycle: dict[str, Any] | None) -> float | None:
     if not cycle or cycle.get("finished") is None or cycle.get("started") is None:
         return None
     return (cycle["finished"] - cycle["started"]).total_seconds()
-
-
-def now() -> float:
-    return time.time()

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from codebloom import store
 from codebloom.db import session_scope
 from codebloom.leetcode.client import LeetCodeClient
-from codebloom.leetcode.errors import LeetCodeError, PermanentError
+from codebloom.leetcode.errors import PermanentError
 from codebloom.leetcode.types import ProblemInfo, RecentSubmission
 from codebloom.logs import fields
 from codebloom.scoring import ScoringContext, ScoringError, check_rate, score_submission
@@ -127,5 +127,3 @@ def record_failure(database_url: str, user_id: int, error: BaseException | str) 
         store.record_sync_failure(session, user_id, line)
     return line
 
-
-__all__ = ["LeetCodeError", "SyncError", "SyncResult", "record_failure", "sync_user"]
