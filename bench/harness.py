@@ -158,6 +158,15 @@ def make_backlog(database_url: str, sim_url: str, jobs: int, prefix: str = "back
     return list(ids)
 
 
+def max_calls_in_window(timeline: dict[str, int], window: int) -> int:
+    """Most calls in any ``window`` consecutive one-second buckets of the simulator's timeline."""
+    seconds = {int(k): v for k, v in timeline.items()}
+    if not seconds:
+        return 0
+    return max(sum(seconds.get(s, 0) for s in range(start, start + window))
+               for start in range(min(seconds) - window + 1, max(seconds) + 1))
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")

@@ -13,17 +13,8 @@ import time
 
 from sqlalchemy import text
 
-from bench.harness import bench_services, machine, make_backlog, median, table, wait
+from bench.harness import bench_services, machine, make_backlog, max_calls_in_window, median, table, wait
 from codebloom.processes import codebloom_command
-
-
-def max_in_window(timeline: dict[str, int], window: int) -> int:
-    seconds = {int(k): v for k, v in timeline.items()}
-    if not seconds:
-        return 0
-    return max(sum(seconds.get(s, 0) for s in range(start, start + window))
-               for start in range(min(seconds) - window + 1, max(seconds) + 1))
-
 
 MODES = {
     # ours: the Redis limiter holds the budget; Celery's per-worker rate_limit is the second guard, set to the
@@ -70,7 +61,8 @@ def run_once(mode: str, workers: int, jobs: int, limit: int, window: int) -> dic
     rate_per_min = steady_calls / (steady_windows * window) * 60
     return {"finished": float(finished), "elapsed": elapsed, "calls": calls,
             "per_min": rate_per_min, "usage": rate_per_min / per_minute * 100,
-            "max_window": max_in_window(timeline, window), "429s": stats["rate_limited"].get("submissionDetails", 0)}
+            "max_window": max_calls_in_window(timeline, window),
+            "429s": stats["rate_limited"].get("submissionDetails", 0)}
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import requests
 from sqlalchemy import text
 
-from bench.harness import make_backlog
+from bench.harness import make_backlog, max_calls_in_window  # noqa: F401 - re-exported for the tests
 from codebloom.db import get_engine
 from codebloom.processes import Supervisor, worker_command
 
@@ -48,13 +48,3 @@ def start_detail_workers(supervisor: Supervisor, count: int, concurrency: int = 
     for name in names:
         supervisor.wait_for_log(name, "ready.", 60)
     return names
-
-
-def max_calls_in_window(timeline: dict[str, int], window: int) -> int:
-    """Most calls in any ``window`` consecutive one-second buckets of the simulator's timeline."""
-    if not timeline:
-        return 0
-    seconds = {int(k): v for k, v in timeline.items()}
-    first, last = min(seconds), max(seconds)
-    return max(sum(seconds.get(s, 0) for s in range(start, start + window))
-               for start in range(first - window + 1, last + 1))
