@@ -59,8 +59,8 @@ def run_demo(user_count: int = 25, detail_rate: str = "600/60", timeout: float =
         os.environ.update(env)
         supervisor.env = env
         console.print(f"[bold]detail rate raised for the simulator:[/] {calls} calls per {seconds}s, held by the "
-                      f"global Redis limiter (production default 20 per 60s, plus Celery's per-worker 20/m, off "
-                      f"here); the simulator enforces the same limit")
+                      f"global Redis limiter (production default 20 per 60s); the simulator enforces the same "
+                      f"limit")
 
         from codebloom.migrate import upgrade
 

@@ -5,7 +5,9 @@ The README's settings table is generated from ``SETTINGS_DOC`` so the two cannot
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -22,12 +24,14 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
     ("LEETCODE_CSRF_TOKEN", "(none)", "csrftoken cookie and x-csrftoken header for submission details"),
     ("LEETCODE_TIMEOUT", "10", "Seconds for every LeetCode HTTP call (connect and read)"),
     ("SYNC_INTERVAL", "1800", "Seconds between two sync cycles planned by beat"),
-    ("SYNC_SPREAD", "600", "Seconds over which one cycle's sync_user tasks are spread"),
+    ("SYNC_SPREAD", "600", "Seconds over which one cycle's sync batches are spread"),
+    ("SYNC_BATCH_SIZE", "50", "Users per sync task in a cycle (one message, about one SQL statement per user)"),
     ("SYNC_RETRY_BASE", "5", "Seconds of the first retry delay of a sync_user task (Celery retry, doubling)"),
     ("POTD_INTERVAL", "300", "Seconds between two problem-of-the-day refreshes"),
     ("SWEEP_INTERVAL", "60", "Seconds between two sweeps of the Job table"),
     ("DETAIL_RATE", "20/60", "Global detail-call budget for the whole fleet: CALLS/SECONDS"),
-    ("DETAIL_RATE_LIMIT", "20/m", "Celery's per-worker rate_limit on the detail task (second guard; `off` disables)"),
+    ("DETAIL_RATE_LIMIT", "off", "Celery's own per-worker rate_limit on the detail task, on top of DETAIL_RATE: "
+     "`off`, `auto` (twice DETAIL_RATE per minute) or a Celery rate such as `20/m`"),
     ("DETAIL_RATE_MARGIN", "1", "Seconds added to the limiter window so network jitter cannot overfill it"),
     ("DETAIL_MAX_IN_FLIGHT", "40", "Most detail tasks queued or running at once; the rest wait in the Job table"),
     ("DETAIL_MAX_ATTEMPTS", "5", "Attempts before a Job is FAILED"),
@@ -99,6 +103,7 @@ class Settings:
     leetcode_timeout: float
     sync_interval: float
     sync_spread: float
+    sync_batch_size: int
     sync_retry_base: float
     potd_interval: float
     sweep_interval: float
@@ -144,6 +149,7 @@ def load_settings() -> Settings:
     home = os.environ.get("CODEBLOOM_HOME") or ".codebloom"
     env = _Source({} if os.environ.get("DATABASE_URL") else _running_embedded(home))
     redis_url = env.optional("REDIS_URL")
+    detail_rate = parse_rate(env.text("DETAIL_RATE", "20/60"))
     return Settings(
         database_url=env.optional("DATABASE_URL"),
         redis_url=redis_url,
@@ -155,11 +161,12 @@ def load_settings() -> Settings:
         leetcode_timeout=env.number("LEETCODE_TIMEOUT", 10.0),
         sync_interval=env.number("SYNC_INTERVAL", 1800.0),
         sync_spread=env.number("SYNC_SPREAD", 600.0),
+        sync_batch_size=env.whole("SYNC_BATCH_SIZE", 50),
         sync_retry_base=env.number("SYNC_RETRY_BASE", 5.0),
         potd_interval=env.number("POTD_INTERVAL", 300.0),
         sweep_interval=env.number("SWEEP_INTERVAL", 60.0),
-        detail_rate=parse_rate(env.text("DETAIL_RATE", "20/60")),
-        detail_rate_limit=_celery_rate(env.text("DETAIL_RATE_LIMIT", "20/m")),
+        detail_rate=detail_rate,
+        detail_rate_limit=celery_rate_limit(env.text("DETAIL_RATE_LIMIT", "off"), detail_rate),
         detail_rate_margin=env.whole("DETAIL_RATE_MARGIN", 1),
         detail_max_in_flight=env.whole("DETAIL_MAX_IN_FLIGHT", 40),
         detail_max_attempts=env.whole("DETAIL_MAX_ATTEMPTS", 5),
@@ -177,9 +184,24 @@ def load_settings() -> Settings:
     )
 
 
-def _celery_rate(text: str) -> str | None:
-    """Celery's rate_limit string (``20/m``), or None for ``off``."""
-    return None if text.strip().lower() in ("off", "none", "0") else text.strip()
+def celery_rate_limit(text: str, detail_rate: tuple[int, int]) -> str | None:
+    """Celery's per-worker ``rate_limit`` for the detail task: None for ``off`` (the default); for ``auto``,
+    twice the fleet budget per minute.
+
+    Off by default because the shared Redis limiter is what holds the fleet budget, and Celery's limiter only
+    takes capacity away: it holds early messages on the worker's timer (failure mode F2) and, with a prefetch
+    of 1, delivers about 2 tasks per second per worker whatever its nominal rate (celery/celery#6845; measured
+    in docs/performance.md, rate fidelity). Equal to the budget, it, not the shared limiter, would set the pace
+    of a single worker."""
+    value = text.strip().lower()
+    if value in ("off", "none", "0"):
+        return None
+    if value == "auto":
+        calls, seconds = detail_rate
+        return f"{math.ceil(2 * calls * 60 / seconds)}/m"
+    if not re.fullmatch(r"\d+(\.\d+)?(/[smh])?", value):
+        raise ValueError(f"setting DETAIL_RATE_LIMIT={text!r} must be auto, off, or a Celery rate such as 20/m")
+    return value
 
 
 @lru_cache(maxsize=1)

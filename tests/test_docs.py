@@ -26,3 +26,27 @@ def test_bad_settings_name_the_variable(monkeypatch) -> None:
     else:
         raise AssertionError("a malformed DETAIL_RATE was accepted")
     assert parse_rate("30/10") == (30, 10)
+
+
+def test_celery_guard_is_off_by_default_and_auto_is_twice_the_fleet_budget(monkeypatch) -> None:
+    monkeypatch.delenv("DETAIL_RATE", raising=False)
+    monkeypatch.delenv("DETAIL_RATE_LIMIT", raising=False)
+    assert load_settings().detail_rate_limit is None
+    monkeypatch.setenv("DETAIL_RATE_LIMIT", "auto")
+    assert load_settings().detail_rate_limit == "40/m"
+    monkeypatch.setenv("DETAIL_RATE", "150/20")
+    assert load_settings().detail_rate_limit == "900/m"
+    monkeypatch.setenv("DETAIL_RATE_LIMIT", "20/m")
+    assert load_settings().detail_rate_limit == "20/m"
+    monkeypatch.setenv("DETAIL_RATE_LIMIT", "off")
+    assert load_settings().detail_rate_limit is None
+
+
+def test_malformed_celery_guard_names_the_variable(monkeypatch) -> None:
+    monkeypatch.setenv("DETAIL_RATE_LIMIT", "twenty a minute")
+    try:
+        load_settings()
+    except ValueError as exc:
+        assert "DETAIL_RATE_LIMIT='twenty a minute'" in str(exc)
+    else:
+        raise AssertionError("a malformed DETAIL_RATE_LIMIT was accepted")
