@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,3 +68,12 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def autocommit_connection(url: str) -> Iterator[Connection]:
+    """One pooled connection in autocommit mode: each statement is its own transaction, with no BEGIN or
+    COMMIT round trips. For a sequence of single-statement steps (the sync) that may wait on HTTP between
+    them without holding a transaction open."""
+    with get_engine(url).connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")

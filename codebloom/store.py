@@ -14,11 +14,15 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from codebloom.leetcode.types import ProblemInfo, SubmissionDetails
 from models import Difficulty
+
+#: The sync's statements run on a session (one transaction) or on an autocommit connection (each statement
+#: its own transaction); both execute text() the same way.
+Executor = Session | Connection
 
 # ---------------------------------------------------------------------------------------------------
 # users and leaderboards
@@ -94,24 +98,26 @@ class SyncContext:
 POTD_DAYS_IN_CONTEXT = 35
 
 
-def load_sync_context(session: Session, user_id: int, potd_days: int = POTD_DAYS_IN_CONTEXT) -> SyncContext | None:
-    """The user, the current board and recent problems of the day, in one statement."""
-    row = session.execute(text(
+def load_sync_contexts(session: Executor, user_ids: list[int],
+                       potd_days: int = POTD_DAYS_IN_CONTEXT) -> dict[int, SyncContext]:
+    """The users, the current board and recent problems of the day, in one statement for any number of users.
+    Users that do not exist are absent from the result."""
+    rows = session.execute(text(
+        "WITH board AS (SELECT id, started_at FROM leaderboard WHERE ended_at IS NULL), "
+        "potd AS (SELECT COALESCE(json_agg(json_build_array(p.day, p.slug, p.multiplier::text)), '[]'::json) "
+        "         AS days FROM problem_of_day p WHERE p.day >= current_date - :days) "
         "SELECT u.id, u.leetcode_username, u.active, b.id AS board_id, b.started_at, "
-        "  (u.last_synced_at IS NOT NULL AND u.last_sync_error IS NULL) AS synced_before, "
-        "  (SELECT COALESCE(json_agg(json_build_array(p.day, p.slug, p.multiplier::text)), '[]'::json) "
-        "     FROM problem_of_day p WHERE p.day >= current_date - :days) AS potd "
-        "FROM users u LEFT JOIN leaderboard b ON b.ended_at IS NULL WHERE u.id = :id"),
-        {"id": user_id, "days": potd_days}).mappings().first()
-    if row is None:
-        return None
-    return SyncContext(
+        "  (u.last_synced_at IS NOT NULL AND u.last_sync_error IS NULL) AS synced_before, potd.days AS potd "
+        "FROM users u LEFT JOIN board b ON true CROSS JOIN potd WHERE u.id = ANY(:ids)"),
+        {"ids": list(user_ids), "days": potd_days}).mappings().all()
+    potd = _potd_map(rows[0]["potd"]) if rows else {}
+    return {int(row["id"]): SyncContext(
         user_id=int(row["id"]), username=row["leetcode_username"], active=bool(row["active"]),
-        board_id=row["board_id"], board_started_at=row["started_at"], potd=_potd_map(row["potd"]),
-        synced_before=bool(row["synced_before"]))
+        board_id=row["board_id"], board_started_at=row["started_at"], potd=potd,
+        synced_before=bool(row["synced_before"])) for row in rows}
 
 
-def potd_between(session: Session, first: date, last: date) -> dict[date, tuple[str, Fraction]]:
+def potd_between(session: Executor, first: date, last: date) -> dict[date, tuple[str, Fraction]]:
     rows = session.execute(text(
         "SELECT COALESCE(json_agg(json_build_array(day, slug, multiplier::text)), '[]'::json) "
         "FROM problem_of_day WHERE day BETWEEN :a AND :b"), {"a": first, "b": last}).scalar()
@@ -124,7 +130,7 @@ def _potd_map(rows: Any) -> dict[date, tuple[str, Fraction]]:
     return {date.fromisoformat(day): (slug, Fraction(mult)) for day, slug, mult in rows or []}
 
 
-def cached_problems(session: Session, slugs: list[str]) -> dict[str, ProblemInfo]:
+def cached_problems(session: Executor, slugs: list[str]) -> dict[str, ProblemInfo]:
     rows = session.execute(text(
         "SELECT slug, title, difficulty, ac_rate, question_id, frontend_id, paid_only, topics "
         "FROM problem WHERE slug = ANY(:slugs)"), {"slugs": slugs}).mappings()
@@ -135,7 +141,7 @@ def cached_problems(session: Session, slugs: list[str]) -> dict[str, ProblemInfo
         topics=r["topics"]) for r in rows}
 
 
-def upsert_problems(session: Session, problems: list[ProblemInfo]) -> None:
+def upsert_problems(session: Executor, problems: list[ProblemInfo]) -> None:
     """Refresh the problem cache with what LeetCode just told us (one statement)."""
     if not problems:
         return
@@ -234,7 +240,7 @@ SELECT (SELECT count(*) FROM inserted) AS new_submissions,
 """)
 
 
-def ingest_submissions(session: Session, user_id: int, board_id: int, rows: list[IncomingSubmission],
+def ingest_submissions(session: Executor, user_id: int, board_id: int, rows: list[IncomingSubmission],
                        error: str | None = None) -> IngestResult:
     """Store new submissions, claim first solves, add points and create one Job each: one statement."""
     payload = json.dumps([{
@@ -247,7 +253,7 @@ def ingest_submissions(session: Session, user_id: int, board_id: int, rows: list
     return IngestResult(new_submissions=int(row[0]), points=int(row[1]), jobs=int(row[2]))
 
 
-def record_sync_failure(session: Session, user_id: int, error: str) -> None:
+def record_sync_failure(session: Executor, user_id: int, error: str) -> None:
     session.execute(text(
         "WITH u AS (UPDATE users SET last_sync_error = :e WHERE id = :uid RETURNING id) "
         "UPDATE sync_run SET status = 'failed', finished_at = now(), error = :e "

@@ -279,11 +279,10 @@ def test_postgres_restart_under_bridge_and_workers_loses_nothing(db, services, s
     start_bridge(supervisor)
     wait_until(lambda: job_status_counts(db).get("COMPLETE", 0) >= 5, 30, "work under way")
     sim_post(simulator, "/_sim/latency", {"ms": 1500})  # sync tasks are mid-flight during the restart
-    from tasks.sync import sync_user
+    from tasks.sync import sync_users
 
-    for user_id in late_ids:
-        sync_user.delay(user_id)
-    time.sleep(0.5)  # let the sync tasks reach their LeetCode call before the restart
+    sync_users.delay(late_ids)  # one batch, as the beat sends them; it holds one connection across the restart
+    time.sleep(0.5)  # let the batch reach its LeetCode calls before the restart
     _restart_postgres(services)
     sim_post(simulator, "/_sim/latency", {"ms": 0})
     wait_until(lambda: all_complete(db, len(ids) + 15), 90, "every job, old and new, complete", interval=0.5)
@@ -423,6 +422,32 @@ def test_bad_upstream_data_fails_only_the_affected_user_or_job(db, simulator, su
 
 
 # -- 10. exhausted retries ---------------------------------------------------------------------------------
+
+
+def test_a_transient_error_in_a_sync_batch_retries_only_that_user(db, simulator, supervisor) -> None:
+    names = [f"sim_user_{i:04d}" for i in range(1, 5)]
+    from tests.conftest import open_board
+
+    open_board(db, days_ago=8)
+    user_ids = add_users(db, names)
+    use(supervisor, simulator, SYNC_SPREAD="0", SYNC_BATCH_SIZE="10")
+    supervisor.start("sync-worker", worker_command("sync", "sync", 2))
+    supervisor.wait_for_log("sync-worker", "ready.", 60)
+    sim_post(simulator, "/_sim/stats/reset", {})
+    sim_post(simulator, "/_sim/faults", {"op": "recentAcSubmissionList", "kind": "http_502", "count": 1})
+    from tasks.sync import plan_sync
+
+    plan_sync.delay()
+    with get_engine(db).connect() as conn:
+        wait_until(lambda: conn.execute(text("SELECT count(*) FROM sync_run WHERE status = 'ok'")).scalar()
+                   == len(names), 60, "every user of the batch synced, the unlucky one by its own retry")
+        board_start = conn.execute(text("SELECT started_at FROM leaderboard")).scalar()
+        scores = dict(conn.execute(text("SELECT user_id, score FROM leaderboard_score")).all())
+    log = supervisor.log_path("sync-worker").read_text()
+    assert log.count("sync will retry") == 1 and "UpstreamError" in log
+    assert sim_stats(simulator)["calls"]["recentAcSubmissionList"] == len(names) + 1  # one retry, no more
+    for user_id, name in zip(user_ids, names, strict=True):
+        assert scores.get(user_id, 0) == expected_points(simulator.url, name, board_start)[0]
 
 
 def test_exhausted_retries_end_failed_and_the_command_requeues_them(db, simulator, supervisor) -> None:

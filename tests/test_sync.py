@@ -13,10 +13,11 @@ from sqlalchemy import event, text
 
 from codebloom import store
 from codebloom.db import get_engine, session_scope
-from codebloom.leetcode import LeetCodeClient, UserNotFound
+from codebloom.leetcode import Blocked, LeetCodeClient, RateLimited, UserNotFound
 from codebloom.scoring import deviation, points
 from codebloom.secrets import Secret
-from codebloom.services.sync import SyncError, sync_user
+from codebloom.services import plan
+from codebloom.services.sync import SyncError, sync_user, sync_users
 from tests.conftest import CSRF_TOKEN, SESSION_TOKEN, add_users, open_board
 from tests.expected import expected_points, served_rate, truth
 from tests.test_client import active_user
@@ -188,3 +189,87 @@ def test_a_sync_costs_a_constant_number_of_statements(db, simulator) -> None:
         event.remove(engine, "before_cursor_execute", count)
     assert result.new_submissions >= 15
     assert len([s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "SELECT 1"))]) <= 4
+
+
+def active_users(sim, count: int, min_count: int = 3) -> list[str]:
+    """``count`` different generated users with at least ``min_count`` accepted submissions each."""
+    names = []
+    for i in range(1, 200):
+        name = f"sim_user_{i:04d}"
+        if len(truth(sim.url, name)) >= min_count:
+            names.append(name)
+        if len(names) == count:
+            return names
+    raise AssertionError(f"fewer than {count} active users in the simulated world")
+
+
+def count_statements(db: str) -> tuple[list[str], object]:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SELECT 1")):
+            statements.append(statement)
+
+    event.listen(get_engine(db), "before_cursor_execute", count)
+    return statements, count
+
+
+def test_a_batch_costs_one_statement_per_user_plus_two(db, simulator) -> None:
+    names = active_users(simulator, 6)
+    open_board(db)
+    user_ids = add_users(db, names)
+    sync_users(db, client(simulator), user_ids)  # warms the problem cache
+    with get_engine(db).begin() as conn:
+        conn.execute(text("TRUNCATE job, submission, user_problem, leaderboard_score"))
+    statements, count = count_statements(db)
+    try:
+        outcome = sync_users(db, client(simulator), user_ids)
+    finally:
+        event.remove(get_engine(db), "before_cursor_execute", count)
+    assert sorted(outcome.results) == sorted(user_ids) and not outcome.errors
+    assert sum(r.new_submissions for r in outcome.results.values()) >= 6 * 3
+    # one context read for all, one problem-cache read for all, one ingest per user
+    assert len(statements) == len(user_ids) + 2, statements
+
+
+def test_one_bad_user_in_a_batch_stays_on_that_user(db, simulator) -> None:
+    good = active_user(simulator, 4)
+    script_user(simulator, "challenged", [{"titleSlug": "sim-zero-acceptance", "lang": "cpp"}], fault="html_403")
+    script_user(simulator, "unscorable", [{"titleSlug": "sim-missing-acceptance", "lang": "cpp", "timestamp": NOW},
+                                          {"titleSlug": "sim-zero-acceptance", "lang": "cpp", "timestamp": NOW - 9}])
+    open_board(db)
+    good_id, challenged_id, unscorable_id = add_users(db, [good, "challenged", "unscorable"])
+    outcome = sync_users(db, client(simulator), [challenged_id, 999_999, good_id, unscorable_id])
+    assert isinstance(outcome.errors[challenged_id], Blocked)
+    assert isinstance(outcome.errors[999_999], SyncError) and "does not exist" in str(outcome.errors[999_999])
+    assert outcome.results[good_id].new_submissions == len(truth(simulator.url, good))
+    partial = outcome.results[unscorable_id]
+    assert partial.new_submissions == 1 and "no acceptance rate" in partial.errors[0]
+    assert score_of(db, good_id) == expected_points(simulator.url, good, board_start(db))[0]
+
+
+def test_a_429_ends_the_batch_instead_of_hammering(db, simulator) -> None:
+    names = active_users(simulator, 4)
+    open_board(db)
+    user_ids = add_users(db, names)
+    requests.post(simulator.url + "/_sim/stats/reset", json={}, timeout=5)
+    requests.post(simulator.url + "/_sim/rate-limits", timeout=5,
+                  json={"recentAcSubmissionList": {"limit": 2, "window": 60}}).raise_for_status()
+    outcome = sync_users(db, client(simulator), user_ids)
+    assert sorted(outcome.results) == user_ids[:2]
+    assert isinstance(outcome.stopped_by, RateLimited)
+    assert set(outcome.errors) == set(user_ids[2:]) and all(e is outcome.stopped_by for e in outcome.errors.values())
+    stats = requests.get(simulator.url + "/_sim/stats", timeout=5).json()
+    assert stats["calls"]["recentAcSubmissionList"] == 3  # two served, one 429, then no more
+
+
+def test_a_cycle_is_planned_in_batches_spread_over_the_window(db) -> None:
+    open_board(db)
+    user_ids = add_users(db, [f"planned_{i}" for i in range(5)])
+    sent: list[tuple[list[int], float]] = []
+    planned = plan.plan_sync(db, 1800, 90, 2, enqueue=lambda group, delay: sent.append((group, delay)), slot=7)
+    assert sorted(planned) == sorted(user_ids)
+    assert [len(group) for group, _ in sent] == [2, 2, 1]
+    assert sorted(u for group, _ in sent for u in group) == sorted(user_ids)
+    assert [delay for _, delay in sent] == [0.0, 30.0, 60.0]
+    assert plan.plan_sync(db, 1800, 90, 2, enqueue=lambda group, delay: sent.append((group, delay)), slot=7) == []

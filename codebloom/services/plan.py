@@ -1,4 +1,7 @@
-"""Plan a sync cycle: one sync_run per active user per slot, spread over a window."""
+"""Plan a sync cycle: one sync_run per active user per slot, in batches spread over a window.
+
+Batches, not one message per user: 10,000 users make 200 messages, so the sync workers never hold thousands
+of countdown messages in memory (failure mode F4) and the per-message overhead is paid once per batch."""
 
 from __future__ import annotations
 
@@ -22,12 +25,18 @@ def spread_delays(count: int, window: float) -> list[float]:
     return [round(i * step, 3) for i in range(count)]
 
 
-def plan_sync(database_url: str, interval: float, window: float,
-              enqueue: Callable[[int, float], None], slot: int | None = None) -> list[int]:
-    """Create this slot's sync runs and enqueue (after commit) one ``sync_user`` per new run."""
+def batches(user_ids: list[int], size: int) -> list[list[int]]:
+    size = max(1, size)
+    return [user_ids[i:i + size] for i in range(0, len(user_ids), size)]
+
+
+def plan_sync(database_url: str, interval: float, window: float, batch_size: int,
+              enqueue: Callable[[list[int], float], None], slot: int | None = None) -> list[int]:
+    """Create this slot's sync runs and enqueue (after commit) one batch task per ``batch_size`` new runs."""
     slot = current_slot(interval) if slot is None else slot
     with session_scope(database_url) as session:
         user_ids = store.plan_sync_runs(session, slot)
-    for user_id, delay in zip(user_ids, spread_delays(len(user_ids), window), strict=True):
-        enqueue(user_id, delay)
+    groups = batches(user_ids, batch_size)
+    for group, delay in zip(groups, spread_delays(len(groups), window), strict=True):
+        enqueue(group, delay)
     return user_ids
