@@ -26,6 +26,7 @@ class CodebloomTask(Task):
     abstract = True
     _client: LeetCodeClient | None = None
     _lane: DetailLane | None = None
+    _calls: CallCounter | None = None
     _session_checked_at: float = 0.0
 
     @property
@@ -44,9 +45,9 @@ class CodebloomTask(Task):
         cls = CodebloomTask
         if cls._client is None:
             s = self.settings
-            counter = CallCounter(s.redis_url) if s.redis_url else None
+            cls._calls = CallCounter(s.redis_url) if s.redis_url else None
             cls._client = LeetCodeClient(s.leetcode_base_url, s.leetcode_timeout, session=s.leetcode_session,
-                                         csrf=s.leetcode_csrf, on_call=counter)
+                                         csrf=s.leetcode_csrf, on_call=cls._calls)
         if time.monotonic() - cls._session_checked_at > self.settings.session_refresh:
             cls._session_checked_at = time.monotonic()
             with session_scope(self.database_url) as session:
@@ -71,5 +72,7 @@ class CodebloomTask(Task):
         try:
             return super().__call__(*args, **kwargs)
         finally:
+            if CodebloomTask._calls is not None:
+                CodebloomTask._calls.flush()
             log.debug("task finished %s", fields(task=self.name, task_id=self.request.id,
                                                  seconds=round(time.perf_counter() - started, 3)))
