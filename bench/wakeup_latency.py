@@ -2,9 +2,13 @@
 over N jobs inserted at a steady rate and in bursts; side by side, in the same run and on the same
 database, procrastinate (a PostgreSQL LISTEN/NOTIFY task queue) doing the same insert-to-start.
 
-Ours: the job's created_at (the inserting transaction; one row per transaction) to its claimed_at (the
-detail task's first statement), both PostgreSQL clock. Procrastinate: time.time() at defer (after its commit)
-to time.time() at the start of the task, both this machine's clock.
+Both systems do the same work per job: procrastinate's task calls the very service our Celery task calls
+(``codebloom.services.details.fetch_submission_details``: claim the Job, take a limiter token, fetch the
+details from the simulator, write them back), so a burst costs both the same to drain. Ours: the job's
+created_at (the inserting transaction; one row per transaction) to its claimed_at (the detail task's first
+statement), both PostgreSQL clock. Procrastinate: time.time() just before defer (which commits) to
+time.time() at the start of the task, both this machine's clock. Our bridge is stopped while procrastinate
+runs, so only procrastinate's worker takes those Jobs.
 
     make bench-latency                       # 2,000 jobs per pattern, 3 runs
     python -m bench.wakeup_latency --jobs 500 --runs 1
@@ -75,37 +79,63 @@ def real_submissions(b, jobs: int) -> list[int]:  # type: ignore[no-untyped-def]
 
 
 PROCRASTINATE_WORKER = """
-import sys, time
+import sys, threading, time
+sys.path.insert(0, sys.argv[2])
 import procrastinate
+from codebloom.lane import DetailLane
+from codebloom.leetcode.client import LeetCodeClient
+from codebloom.services.details import fetch_submission_details
+from codebloom.settings import settings
+
+s = settings()
+lane = DetailLane(s.redis_url, *s.detail_rate, s.detail_rate_margin)
+local = threading.local()  # one keep-alive client per worker thread, as ours has one per process
 app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=sys.argv[1]))
-@app.task(name="noop", queue="lat")
-def noop(t: float, n: int) -> None:
+
+@app.task(name="detail", queue="lat")
+def detail(t: float, n: int, job_id: int) -> None:
     print(f"{n} {(time.time() - t) * 1000:.3f}", flush=True)
+    if not hasattr(local, "client"):
+        local.client = LeetCodeClient(s.leetcode_base_url, s.leetcode_timeout, session=s.leetcode_session,
+                                      csrf=s.leetcode_csrf)
+    fetch_submission_details(s, job_id, local.client, lane)
+
 app.run_worker(queues=["lat"], concurrency=4, wait=True, listen_notify=True, install_signal_handlers=True)
 """
 
 
-def procrastinate_run(b, jobs: int, pattern: str, tag: str) -> list[float]:  # type: ignore[no-untyped-def]
+def procrastinate_run(b, jobs: int, pattern: str, tag: str, submission_ids: list[int]  # type: ignore[no-untyped-def]
+                      ) -> list[float]:
     import procrastinate
+    import psycopg
 
-    from codebloom.db import libpq_url
+    from bench.harness import ROOT
+    from codebloom.db import get_engine, libpq_url
 
     conninfo = libpq_url(b.database_url)
     app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(conninfo=conninfo))
 
-    @app.task(name="noop", queue="lat")
-    def noop(t: float, n: int) -> None:  # the worker process has its own copy
+    @app.task(name="detail", queue="lat")
+    def detail(t: float, n: int, job_id: int) -> None:  # the worker process has its own copy
         return None
 
-    with app.open():
+    with get_engine(b.database_url).begin() as conn:
+        conn.execute(text("DELETE FROM job"))
+    with app.open(), psycopg.connect(conninfo, autocommit=True) as raw:
         with contextlib.suppress(Exception):  # already applied for an earlier pattern
             app.schema_manager.apply_schema()
         script = b.home / "procrastinate_worker.py"
         script.write_text(PROCRASTINATE_WORKER)
         name = f"procrastinate-{tag}"
-        b.supervisor.start(name, [sys.executable, str(script), conninfo])
+        b.supervisor.start(name, [sys.executable, str(script), conninfo, str(ROOT)])
         time.sleep(3)  # its LISTEN is up once the worker has started; nothing to poll on
-        insert_pattern(lambda i: noop.defer(t=time.time(), n=i), jobs, pattern)
+
+        def insert_one(i: int) -> None:
+            row = raw.execute("INSERT INTO job (submission_id) VALUES (%s) RETURNING id", (submission_ids[i],))
+            job_id = row.fetchone()[0]  # type: ignore[index]
+            detail.defer(t=time.time(), n=i, job_id=job_id)
+
+        insert_pattern(insert_one, jobs, pattern)
         log = b.supervisor.log_path(name)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -115,6 +145,11 @@ def procrastinate_run(b, jobs: int, pattern: str, tag: str) -> list[float]:  # t
             time.sleep(0.5)
         b.supervisor.stop(name)
     return [float(line.split()[1]) for line in lines]
+
+
+def start_bridge(b) -> None:  # type: ignore[no-untyped-def]
+    b.supervisor.start("bridge", codebloom_command("bridge"), {"LOG_LEVEL": "INFO"})
+    b.supervisor.wait_for_log("bridge", "bridge listening", 30)
 
 
 def main() -> None:
@@ -132,13 +167,13 @@ def main() -> None:
             b.start_simulator("--users", "10")
             submissions = real_submissions(b, args.jobs)  # before any worker runs: no backlog competes
             b.workers("leetcode-details", 1, 4, "detail-worker")
-            b.supervisor.start("bridge", codebloom_command("bridge"), {"LOG_LEVEL": "INFO"})
-            b.supervisor.wait_for_log("bridge", "bridge listening", 30)
             for pattern in PATTERNS:
+                start_bridge(b)
                 results.setdefault(("codebloom (bridge + Celery)", pattern), []).append(
                     ours(b, args.jobs, pattern, submissions))
+                b.supervisor.stop("bridge")  # procrastinate's Jobs are its own worker's alone
                 results.setdefault(("procrastinate", pattern), []).append(
-                    procrastinate_run(b, args.jobs, pattern, f"{run}-{pattern.split()[0]}"))
+                    procrastinate_run(b, args.jobs, pattern, f"{run}-{pattern.split()[0]}", submissions))
     rows = []
     summary: dict[tuple[str, str], float] = {}
     for (system, pattern), runs in results.items():

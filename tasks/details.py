@@ -2,7 +2,8 @@
 
 When a Job is retried is decided in ``codebloom/retry_policy.py`` (through the Job table's
 ``next_attempt_at``, not Celery countdowns, so a backoff never parks messages in worker memory).
-Celery's per-worker ``rate_limit`` stays as the second guard behind the fleet-wide Redis limiter.
+The fleet-wide budget is the Redis limiter (``codebloom/lane.py``); Celery's per-worker ``rate_limit`` is
+off unless DETAIL_RATE_LIMIT sets it.
 """
 
 from __future__ import annotations
