@@ -301,7 +301,7 @@ class Claim:
     attempts: int
 
 
-def claim_job(session: Session, job_id: int, lease_seconds: float) -> Claim | None:
+def claim_job(session: Executor, job_id: int, lease_seconds: float) -> Claim | None:
     """Guarded claim: only an INCOMPLETE, due job becomes PROCESSING; a second delivery gets None."""
     token = uuid.uuid4()
     row = session.execute(text(
@@ -314,7 +314,7 @@ def claim_job(session: Session, job_id: int, lease_seconds: float) -> Claim | No
     return Claim(job_id=job_id, submission_id=int(row[0]), token=token, attempts=int(row[1]))
 
 
-def complete_job(session: Session, claim: Claim, details: SubmissionDetails) -> bool:
+def complete_job(session: Executor, claim: Claim, details: SubmissionDetails) -> bool:
     """Write the details and mark the job COMPLETE in one statement, only while we still hold the claim."""
     row = session.execute(text(
         "WITH j AS (UPDATE job SET status = 'COMPLETE', completed_at = now(), enqueued_at = NULL, "
@@ -332,7 +332,7 @@ def complete_job(session: Session, claim: Claim, details: SubmissionDetails) -> 
     return row is not None
 
 
-def reschedule_job(session: Session, claim: Claim, *, delay_seconds: float, error: str | None,
+def reschedule_job(session: Executor, claim: Claim, *, delay_seconds: float, error: str | None,
                    count_attempt: bool) -> bool:
     """Back to INCOMPLETE, due after ``delay_seconds``; ``count_attempt`` burns one attempt."""
     row = session.execute(text(
@@ -347,7 +347,7 @@ def reschedule_job(session: Session, claim: Claim, *, delay_seconds: float, erro
     return row is not None
 
 
-def fail_job(session: Session, claim: Claim, error: str) -> bool:
+def fail_job(session: Executor, claim: Claim, error: str) -> bool:
     row = session.execute(text(
         "UPDATE job SET status = 'FAILED', attempts = attempts + 1, last_error = :e, completed_at = now(), "
         "  claim_token = NULL, lease_expires_at = NULL, enqueued_at = NULL "
@@ -356,7 +356,7 @@ def fail_job(session: Session, claim: Claim, error: str) -> bool:
     return row is not None
 
 
-def reclaim_expired_leases(session: Session, max_attempts: int) -> int:
+def reclaim_expired_leases(session: Executor, max_attempts: int) -> int:
     """PROCESSING jobs whose lease ran out (worker died): back to INCOMPLETE, or FAILED at the cap."""
     return len(session.execute(text(RECLAIM_EXPIRED_SQL), {"max": max_attempts}).all())
 
@@ -378,7 +378,7 @@ UPDATE job SET enqueued_at = now() WHERE id = ANY(ARRAY(SELECT id FROM picked)) 
 """
 
 
-def claim_for_enqueue(session: Session, max_in_flight: int, reenqueue_after: float) -> list[int]:
+def claim_for_enqueue(session: Executor, max_in_flight: int, reenqueue_after: float) -> list[int]:
     """Pick due jobs for the broker, no more than the lane's free room; mark them enqueued.
 
     A job counts as in flight from ``enqueued_at`` until it finishes, or until ``reenqueue_after`` has passed
@@ -401,12 +401,12 @@ RETURNING id
 """
 
 
-def unmark_enqueued(session: Session, job_ids: list[int]) -> None:
+def unmark_enqueued(session: Executor, job_ids: list[int]) -> None:
     session.execute(text("UPDATE job SET enqueued_at = NULL WHERE id = ANY(:ids) AND status = 'INCOMPLETE'"),
                     {"ids": job_ids})
 
 
-def hand_back(session: Session, claim: Claim) -> bool:
+def hand_back(session: Executor, claim: Claim) -> bool:
     """Release a claim without counting an attempt (no token in time, or the lane paused meanwhile)."""
     return reschedule_job(session, claim, delay_seconds=0, error=None, count_attempt=False)
 

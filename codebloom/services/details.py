@@ -6,7 +6,7 @@ import logging
 from enum import StrEnum
 
 from codebloom import store
-from codebloom.db import session_scope
+from codebloom.db import autocommit_connection
 from codebloom.lane import DetailLane
 from codebloom.leetcode.client import LeetCodeClient
 from codebloom.logs import fields
@@ -27,20 +27,23 @@ class Outcome(StrEnum):
 
 def fetch_submission_details(settings: Settings, job_id: int, client: LeetCodeClient,
                              lane: DetailLane) -> Outcome:
+    """Every database step is one guarded statement on an autocommit connection (no BEGIN/COMMIT round trips),
+    checked out for that step only: no connection is held during the HTTP call, so a PostgreSQL restart
+    meanwhile costs nothing (the pool's pre-ping replaces the dead connection at the next check-out)."""
     url = settings.database_url
     assert url is not None, "DATABASE_URL is not set"
     if lane.paused() is not None:
-        with session_scope(url) as session:
-            store.unmark_enqueued(session, [job_id])
+        with autocommit_connection(url) as conn:
+            store.unmark_enqueued(conn, [job_id])
         return Outcome.HANDED_BACK
-    with session_scope(url) as session:
-        claim = store.claim_job(session, job_id, settings.detail_lease)
+    with autocommit_connection(url) as conn:
+        claim = store.claim_job(conn, job_id, settings.detail_lease)
     if claim is None:
         log.info("job not claimable (duplicate delivery or not due) %s", fields(job_id=job_id))
         return Outcome.NOT_CLAIMED
     if not lane.acquire(settings.detail_token_wait):
-        with session_scope(url) as session:
-            store.hand_back(session, claim)
+        with autocommit_connection(url) as conn:
+            store.hand_back(conn, claim)
         return Outcome.HANDED_BACK
     try:
         details = client.submission_details(claim.submission_id)
@@ -48,11 +51,11 @@ def fetch_submission_details(settings: Settings, job_id: int, client: LeetCodeCl
         decision = decide(exc, claim.attempts, settings)
         if decision.pause is not None:
             lane.pause(decision.pause[0], decision.pause[1], decision.error)
-        with session_scope(url) as session:
+        with autocommit_connection(url) as conn:
             if decision.action == "fail":
-                held = store.fail_job(session, claim, decision.error)
+                held = store.fail_job(conn, claim, decision.error)
             else:
-                held = store.reschedule_job(session, claim, delay_seconds=decision.delay,
+                held = store.reschedule_job(conn, claim, delay_seconds=decision.delay,
                                             error=decision.error, count_attempt=decision.count_attempt)
         level = logging.WARNING if decision.action == "fail" or decision.count_attempt else logging.INFO
         log.log(level, "detail fetch %s %s", "failed" if decision.action == "fail" else "rescheduled",
@@ -61,8 +64,8 @@ def fetch_submission_details(settings: Settings, job_id: int, client: LeetCodeCl
         if not held:
             return Outcome.LOST_CLAIM
         return Outcome.FAILED if decision.action == "fail" else Outcome.RESCHEDULED
-    with session_scope(url) as session:
-        held = store.complete_job(session, claim, details)
+    with autocommit_connection(url) as conn:
+        held = store.complete_job(conn, claim, details)
     if not held:
         log.warning("claim lost before the result was written; discarded %s", fields(job_id=job_id))
         return Outcome.LOST_CLAIM

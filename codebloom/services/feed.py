@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 from codebloom import store
-from codebloom.db import session_scope
+from codebloom.db import autocommit_connection
 from codebloom.lane import DetailLane
 from codebloom.logs import fields
 from codebloom.settings import Settings
@@ -24,9 +24,8 @@ def feed_lane(settings: Settings, lane: DetailLane | None, enqueue: Callable[[in
     assert settings.database_url is not None
     if lane is not None and lane.paused() is not None:
         return 0
-    with session_scope(settings.database_url) as session:
-        job_ids = store.claim_for_enqueue(session, settings.detail_max_in_flight,
-                                          settings.detail_reenqueue_after)
+    with autocommit_connection(settings.database_url) as conn:  # one statement, its own transaction
+        job_ids = store.claim_for_enqueue(conn, settings.detail_max_in_flight, settings.detail_reenqueue_after)
     sent = 0
     for position, job_id in enumerate(job_ids):
         try:
@@ -36,8 +35,8 @@ def feed_lane(settings: Settings, lane: DetailLane | None, enqueue: Callable[[in
             unsent = job_ids[position:]
             log.error("enqueue failed; jobs stay due in the table %s",
                       fields(jobs=len(unsent), error=f"{type(exc).__name__}: {exc}"))
-            with session_scope(settings.database_url) as session:
-                store.unmark_enqueued(session, unsent)
+            with autocommit_connection(settings.database_url) as conn:
+                store.unmark_enqueued(conn, unsent)
             break
     return sent
 
@@ -45,8 +44,8 @@ def feed_lane(settings: Settings, lane: DetailLane | None, enqueue: Callable[[in
 def sweep(settings: Settings, lane: DetailLane | None, enqueue: Callable[[int], None]) -> tuple[int, int]:
     """Reclaim expired leases, then feed. Returns (reclaimed, enqueued)."""
     assert settings.database_url is not None
-    with session_scope(settings.database_url) as session:
-        reclaimed = store.reclaim_expired_leases(session, settings.detail_max_attempts)
+    with autocommit_connection(settings.database_url) as conn:
+        reclaimed = store.reclaim_expired_leases(conn, settings.detail_max_attempts)
     if reclaimed:
         log.warning("reclaimed jobs whose lease expired %s", fields(jobs=reclaimed))
     return reclaimed, feed_lane(settings, lane, enqueue)

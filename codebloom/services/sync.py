@@ -74,16 +74,19 @@ def sync_users(database_url: str, client: LeetCodeClient, user_ids: list[int]) -
     one reads the problem cache for all their submissions, one refreshes it, and one per user stores,
     scores and creates the Jobs. One user's bad answer or bad data stays on that user.
 
-    A single pooled connection in autocommit: every step is one statement (the ingest is atomic on its own),
-    so no transaction is open while we wait on LeetCode. A lost database connection raises: the whole batch
-    is safe to run again (ingest is idempotent)."""
+    Autocommit connections: every step is one statement (the ingest is atomic on its own), with no BEGIN or
+    COMMIT round trips, and no connection is held while we wait on LeetCode (a PostgreSQL restart meanwhile
+    costs nothing: the pool's pre-ping replaces the dead connection). A connection lost mid-statement
+    raises: the whole batch is safe to run again (ingest is idempotent)."""
     outcome = BatchOutcome()
     with autocommit_connection(database_url) as conn:
         contexts = store.load_sync_contexts(conn, user_ids)
-        fetched = _fetch_recent(client, user_ids, contexts, outcome)
-        slugs = sorted({s.slug for f in fetched for s in f.recent})
+    fetched = _fetch_recent(client, user_ids, contexts, outcome)  # HTTP: no connection held meanwhile
+    slugs = sorted({s.slug for f in fetched for s in f.recent})
+    with autocommit_connection(database_url) as conn:
         problems = store.cached_problems(conn, slugs) if slugs else {}
-        new_problems, failed_slugs = _fetch_missing_problems(client, slugs, problems)
+    new_problems, failed_slugs = _fetch_missing_problems(client, slugs, problems)
+    with autocommit_connection(database_url) as conn:
         store.upsert_problems(conn, new_problems)  # the shared cache; independent of the ingests below
         potd = _potd_for(conn, fetched)
         for f in fetched:
