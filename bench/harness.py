@@ -167,6 +167,35 @@ def max_calls_in_window(timeline: dict[str, int], window: int) -> int:
                for start in range(min(seconds) - window + 1, max(seconds) + 1))
 
 
+COMPONENTS = (("postgres", "postgres"), ("simulator", "simulate-leetcode"), ("celery workers", "celery"),
+              ("redis", "redis-server"), ("bridge", "codebloom.cli bridge"))
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each component's processes on this machine. Take two
+    snapshots and subtract: processes that live through the interval are counted exactly."""
+    totals = dict.fromkeys((name for name, _ in COMPONENTS), 0.0)
+    for process in psutil.process_iter(["cmdline", "cpu_times"]):
+        command = " ".join(process.info["cmdline"] or [])
+        times = process.info["cpu_times"]
+        if times is None:
+            continue
+        for name, marker in COMPONENTS:
+            if marker in command:
+                totals[name] += times.user + times.system
+                break
+    return totals
+
+
+def cpu_share(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
+    """'postgres 41% · simulator 20% · ...' of the machine's capacity (all cores) over ``seconds``."""
+    capacity = seconds * (os.cpu_count() or 1)
+    used = {name: after[name] - before.get(name, 0.0) for name in after}
+    parts = [f"{name} {value / capacity * 100:.0f}%" for name, value in sorted(used.items(), key=lambda kv: -kv[1])
+             if value > 0.005 * capacity]
+    return " · ".join(parts)
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")

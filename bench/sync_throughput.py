@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 
-from bench.harness import Bench, bench_services, machine, median, table, wait
+from bench.harness import Bench, bench_services, cpu_seconds, cpu_share, machine, median, table, wait
 
 
 def register(b: Bench, users: int) -> None:
@@ -101,10 +101,12 @@ def run_once(users: int, workers: int, concurrency: int, sample: int, batch_size
                 return conn.execute(text("SELECT count(*) FROM sync_run WHERE finished_at IS NOT NULL")
                                     ).scalar() == users
 
+        cpu_before = cpu_seconds()
         started = time.monotonic()
         plan_sync.delay()
         ok = wait(finished, 1800, 0.5)
         elapsed = time.monotonic() - started
+        cpu = cpu_share(cpu_before, cpu_seconds(), elapsed)
         done.set()
         sampler.join(5)  # before the supervisor stops the workers it samples
         with engine.connect() as conn:
@@ -113,7 +115,7 @@ def run_once(users: int, workers: int, concurrency: int, sample: int, batch_size
         if not ok:
             raise SystemExit("the cycle did not finish in 30 minutes")
         return {"seconds": elapsed, "users_per_s": users / elapsed, "jobs": jobs, "failed": failed,
-                **statements,
+                **statements, "cpu": cpu,
                 "peak_rss_mb": max(peak.values()), "rss": peak}
 
 
@@ -143,7 +145,8 @@ def main() -> None:
             rows.append([i + 1, size, f"{r['seconds']:.1f}", f"{r['users_per_s']:.0f}", r["jobs"], r["failed"],
                          f"{r['batch_warm']:.2f}", f"{r['batch_cold']:.2f}", f"{r['single_warm']:.2f}",
                          ", ".join(f"{v:.0f}" for v in r["rss"].values())])
-            print(f"  run {i + 1}, batch size {size}: {r['users_per_s']:.0f} users/s", flush=True)
+            print(f"  run {i + 1}, batch size {size}: {r['users_per_s']:.0f} users/s; CPU of the machine during the "
+                  f"cycle: {r['cpu']}", flush=True)
     print(table(["run", "batch size", "cycle s", "users/s", "jobs inserted", "failed users",
                  "SQL/user (batches, warm)", "SQL/user (batches, cold)", "SQL/user (one by one)",
                  "peak RSS MB per worker"], rows))
