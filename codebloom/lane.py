@@ -26,6 +26,10 @@ from codebloom.logs import fields
 log = logging.getLogger("codebloom.lane")
 
 PAUSE_KEY = "codebloom:lane:leetcode-details:pause"
+# Set while due jobs may be waiting in the Job table because the lane was full: only then does a finishing
+# detail task refill the lane (otherwise the bridge and the sweep have already sent everything due).
+BACKLOG_KEY = "codebloom:lane:leetcode-details:backlog"
+BACKLOG_TTL = 600  # a stale flag costs one needless refill query per task, never a lost job
 LIMITER_NAMESPACE = "leetcode-details"
 
 
@@ -77,6 +81,19 @@ class DetailLane:
 
     def resume(self) -> None:
         self._redis.delete(PAUSE_KEY)
+
+    # -- backlog ------------------------------------------------------------------------------------
+
+    def mark_backlog(self, waiting: bool) -> None:
+        if waiting:
+            self._redis.set(BACKLOG_KEY, b"1", ex=BACKLOG_TTL)
+        else:
+            self._redis.delete(BACKLOG_KEY)
+
+    def refill_wanted(self) -> bool:
+        """Due jobs may be waiting for room and the lane is not paused (one round trip for both)."""
+        pause, backlog = self._redis.mget(PAUSE_KEY, BACKLOG_KEY)
+        return backlog is not None and pause is None
 
     # -- tokens -------------------------------------------------------------------------------------
 

@@ -373,21 +373,34 @@ picked AS (
     ORDER BY next_attempt_at, id
     LIMIT GREATEST(:cap - (SELECT n FROM in_flight), 0)
     FOR UPDATE SKIP LOCKED
+),
+marked AS (
+    UPDATE job SET enqueued_at = now() WHERE id = ANY(ARRAY(SELECT id FROM picked)) RETURNING id
 )
-UPDATE job SET enqueued_at = now() WHERE id = ANY(ARRAY(SELECT id FROM picked)) RETURNING id
+SELECT (SELECT GREATEST(:cap - n, 0) FROM in_flight) AS room, ARRAY(SELECT id FROM marked) AS ids
 """
 
 
-def claim_for_enqueue(session: Executor, max_in_flight: int, reenqueue_after: float) -> list[int]:
+@dataclass(frozen=True)
+class EnqueueClaim:
+    job_ids: list[int]
+    room: int  # free places in the lane before this claim
+
+    @property
+    def filled_the_lane(self) -> bool:
+        """True when the lane took all it had room for, so due jobs may still be waiting in the table."""
+        return len(self.job_ids) >= self.room
+
+
+def claim_for_enqueue(session: Executor, max_in_flight: int, reenqueue_after: float) -> EnqueueClaim:
     """Pick due jobs for the broker, no more than the lane's free room; mark them enqueued.
 
     A job counts as in flight from ``enqueued_at`` until it finishes, or until ``reenqueue_after`` has passed
     (its message was lost: Redis restart, flush), when it becomes eligible again. Served by ``ix_job_due``
     in index order and ``ix_job_enqueued``: a few milliseconds with 100,000 due jobs.
     """
-    rows = session.execute(text(CLAIM_FOR_ENQUEUE_SQL),
-                           {"cap": max_in_flight, "stale": reenqueue_after}).scalars().all()
-    return sorted(int(r) for r in rows)
+    row = session.execute(text(CLAIM_FOR_ENQUEUE_SQL), {"cap": max_in_flight, "stale": reenqueue_after}).one()
+    return EnqueueClaim(job_ids=sorted(int(r) for r in row[1]), room=int(row[0]))
 
 
 RECLAIM_EXPIRED_SQL = """

@@ -21,8 +21,9 @@ TIME_LIMIT = 120
           soft_time_limit=SOFT_TIME_LIMIT, time_limit=TIME_LIMIT)
 def fetch_submission_details(self: CodebloomTask, job_id: int) -> str:
     outcome = details.fetch_submission_details(self.settings, job_id, self.client(), self.lane())
-    if outcome in (details.Outcome.COMPLETE, details.Outcome.FAILED, details.Outcome.RESCHEDULED):
-        feed_lane(self.settings, self.lane(), enqueue_detail)  # the lane has room again: refill it
+    finished = outcome in (details.Outcome.COMPLETE, details.Outcome.FAILED, details.Outcome.RESCHEDULED)
+    if finished and self.lane().refill_wanted():
+        feed_lane(self.settings, self.lane(), enqueue_detail)  # a place is free and jobs are waiting: refill
     return outcome.value
 
 

@@ -97,3 +97,25 @@ def test_retry_failed_puts_jobs_back_with_fresh_attempts(db, services) -> None:
     with get_engine(db).connect() as conn:
         rows = conn.execute(text("SELECT DISTINCT status::text || attempts FROM job")).scalars().all()
     assert rows == ["INCOMPLETE0"]
+
+
+def test_a_full_lane_asks_finishing_tasks_to_refill_and_an_emptied_table_stops_them(db, services) -> None:
+    insert_jobs(db, 5)
+    s = make_settings(services, detail_max_in_flight=2)
+    lane = lane_for(s)
+    lane.reset()
+    sent: list[int] = []
+    assert feed_lane(s, lane, sent.append) == 2
+    assert lane.refill_wanted()  # three due jobs wait for room
+    with get_engine(db).begin() as conn:
+        conn.execute(text("UPDATE job SET status = 'COMPLETE', enqueued_at = NULL WHERE id = ANY(:ids)"),
+                     {"ids": sent})
+    assert feed_lane(s, lane, sent.append) == 2
+    assert lane.refill_wanted()  # the lane is full again: one job still waits
+    s = make_settings(services, detail_max_in_flight=10)
+    assert feed_lane(s, lane, sent.append) == 1
+    assert not lane.refill_wanted()  # everything due was sent: finishing tasks need not query the table
+    lane.mark_backlog(True)
+    lane.pause(30, "rate_limited", "test")
+    assert not lane.refill_wanted()  # nor while the lane is paused
+    lane.resume()

@@ -25,7 +25,10 @@ def feed_lane(settings: Settings, lane: DetailLane | None, enqueue: Callable[[in
     if lane is not None and lane.paused() is not None:
         return 0
     with autocommit_connection(settings.database_url) as conn:  # one statement, its own transaction
-        job_ids = store.claim_for_enqueue(conn, settings.detail_max_in_flight, settings.detail_reenqueue_after)
+        claim = store.claim_for_enqueue(conn, settings.detail_max_in_flight, settings.detail_reenqueue_after)
+    if lane is not None:
+        lane.mark_backlog(claim.filled_the_lane)
+    job_ids = claim.job_ids
     sent = 0
     for position, job_id in enumerate(job_ids):
         try:
