@@ -12,12 +12,19 @@ runs, so only procrastinate's worker takes those Jobs.
 
     make bench-latency                       # 2,000 jobs per pattern, 3 runs
     python -m bench.wakeup_latency --jobs 500 --runs 1
+    python -m bench.wakeup_latency --jobs 500 --runs 1 --breakdown   # where our time goes, leg by leg
+
+With ``--breakdown`` a bench-only trigger records when the bridge's feed query marked each Job enqueued, which
+splits our latency in two legs: insert commit -> feed query (NOTIFY delivery, the bridge waking up) and feed
+query -> task start (the claim's commit, the Redis publish, the worker's fetch and Celery's dispatch). The
+trigger adds a little to our figures, so the main table is best read from a run without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sys
 import time
@@ -32,6 +39,21 @@ PATTERNS = {"steady 50/s": (1, 0.02), "bursts of 100 every 2 s": (100, 2.0)}
 # clients, imports in fresh worker processes or threads: ~300 ms each here) count as wake-up latency.
 WARMUP = 40
 
+BREAKDOWN_SQL = """
+CREATE TABLE IF NOT EXISTS bench_enqueued (job_id bigint PRIMARY KEY, at timestamptz NOT NULL);
+CREATE OR REPLACE FUNCTION bench_note_enqueued() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO bench_enqueued VALUES (NEW.id, NEW.enqueued_at) ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER bench_note_enqueued AFTER UPDATE OF enqueued_at ON job FOR EACH ROW
+    WHEN (NEW.enqueued_at IS NOT NULL) EXECUTE FUNCTION bench_note_enqueued();
+"""
+LEGS_SQL = """
+SELECT EXTRACT(EPOCH FROM (e.at - j.created_at)) * 1000, EXTRACT(EPOCH FROM (j.claimed_at - e.at)) * 1000
+FROM job j JOIN bench_enqueued e ON e.job_id = j.id WHERE j.claimed_at IS NOT NULL AND j.id > :w
+"""
+
 
 def insert_pattern(insert_one, jobs: int, pattern: str) -> None:  # type: ignore[no-untyped-def]
     size, pause = PATTERNS[pattern]
@@ -44,7 +66,9 @@ def insert_pattern(insert_one, jobs: int, pattern: str) -> None:  # type: ignore
         time.sleep(max(0.0, pause - (time.monotonic() - started)))
 
 
-def ours(b, jobs: int, pattern: str, submission_ids: list[int]) -> list[float]:  # type: ignore[no-untyped-def]
+def ours(b, jobs: int, pattern: str, submission_ids: list[int], breakdown: bool  # type: ignore[no-untyped-def]
+         ) -> tuple[list[float], list[tuple[float, float]]]:
+    """Our insert-to-start latencies (ms) and, with ``breakdown``, each job's two legs (ms)."""
     import psycopg
 
     from codebloom.db import get_engine, libpq_url
@@ -52,6 +76,9 @@ def ours(b, jobs: int, pattern: str, submission_ids: list[int]) -> list[float]: 
     engine = get_engine(b.database_url)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM job"))
+        if breakdown:
+            conn.exec_driver_sql(BREAKDOWN_SQL)
+            conn.execute(text("DELETE FROM bench_enqueued"))
     with psycopg.connect(libpq_url(b.database_url), autocommit=True) as raw:  # one commit per insert
         for submission_id in submission_ids[jobs:jobs + WARMUP]:
             raw.execute("INSERT INTO job (submission_id) VALUES (%s)", (submission_id,))
@@ -72,7 +99,8 @@ def ours(b, jobs: int, pattern: str, submission_ids: list[int]) -> list[float]: 
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT EXTRACT(EPOCH FROM (claimed_at - created_at)) FROM job "
                                  "WHERE claimed_at IS NOT NULL AND id > :w"), {"w": warmed_up}).scalars().all()
-    return [float(r) * 1000 for r in rows]
+        legs = conn.execute(text(LEGS_SQL), {"w": warmed_up}).all() if breakdown else []
+    return [float(r) * 1000 for r in rows], [(float(a), float(c)) for a, c in legs]
 
 
 def count_of(engine, sql: str) -> int:  # type: ignore[no-untyped-def]
@@ -125,6 +153,8 @@ def procrastinate_run(b, jobs: int, pattern: str, tag: str, submission_ids: list
     from codebloom.db import get_engine, libpq_url
 
     conninfo = libpq_url(b.database_url)
+    # This process only defers; its app is defined in __main__ on purpose (the worker process has its own).
+    logging.getLogger("procrastinate.blueprints").setLevel(logging.ERROR)
     app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(conninfo=conninfo))
 
     @app.task(name="detail", queue="lat")
@@ -172,10 +202,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--breakdown", action="store_true", help="also split our latency into its two legs")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"wake-up latency: {args.jobs} jobs per pattern, {args.runs} runs, medians of per-run percentiles (ms)")
     results: dict[tuple[str, str], list[list[float]]] = {}
+    legs: dict[str, list[list[tuple[float, float]]]] = {}
     for run in range(args.runs):
         env = {"DETAIL_RATE": "1000000/60", "DETAIL_RATE_LIMIT": "off", "DETAIL_MAX_IN_FLIGHT": "100000",
                "DETAIL_MAX_ATTEMPTS": "1", "BRIDGE_POLL_INTERVAL": "5"}
@@ -185,8 +217,9 @@ def main() -> None:
             b.workers("leetcode-details", 1, 4, "detail-worker")
             for pattern in PATTERNS:
                 start_bridge(b)
-                results.setdefault(("codebloom (bridge + Celery)", pattern), []).append(
-                    ours(b, args.jobs, pattern, submissions))
+                latencies, job_legs = ours(b, args.jobs, pattern, submissions, args.breakdown)
+                results.setdefault(("codebloom (bridge + Celery)", pattern), []).append(latencies)
+                legs.setdefault(pattern, []).append(job_legs)
                 b.supervisor.stop("bridge")  # procrastinate's Jobs are its own worker's alone
                 results.setdefault(("procrastinate", pattern), []).append(
                     procrastinate_run(b, args.jobs, pattern, f"{run}-{pattern.split()[0]}", submissions))
@@ -201,6 +234,18 @@ def main() -> None:
     for pattern in PATTERNS:
         ratio = summary[("codebloom (bridge + Celery)", pattern)] / summary[("procrastinate", pattern)]
         print(f"{pattern}: p99 ratio codebloom/procrastinate = {ratio:.2f} (goal <= 1.00)")
+    if args.breakdown:
+        print_legs(legs)
+
+
+def print_legs(legs: dict[str, list[list[tuple[float, float]]]]) -> None:
+    rows = []
+    for pattern, runs in legs.items():
+        for index, leg in enumerate(("insert commit -> bridge's feed query", "feed query -> task start")):
+            rows.append([pattern, leg] + [f"{median([percentile([j[index] for j in r], q) for r in runs]):.1f}"
+                                          for q in (0.5, 0.95, 0.99)])
+    print("codebloom's latency leg by leg (bench-only trigger on job.enqueued_at; PostgreSQL clock):")
+    print(table(["pattern", "leg", "p50 ms", "p95 ms", "p99 ms"], rows))
 
 
 if __name__ == "__main__":
