@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,8 +44,20 @@ def get_engine(url: str) -> Engine:
                 connect_args={"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30,
                               "keepalives_interval": 10, "keepalives_count": 3},
             )
+            event.listen(engine, "connect", _plan_every_run)
             _engines[key] = engine
         return engine
+
+
+def _plan_every_run(dbapi_connection: Any, _record: Any) -> None:
+    """Plan each statement for the tables as they are now. psycopg prepares a statement after 5 runs, and
+    PostgreSQL then keeps a generic plan chosen with the statistics of that moment: the ingest, first prepared
+    while `submission` was nearly empty, kept scanning the whole table for every user as it grew (a hash anti
+    join over a sequential scan, 28 ms a user at 38,000 rows). A custom plan costs a fraction of a millisecond
+    of planning; the parse is still saved."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+    dbapi_connection.commit()
 
 
 def dispose_engines() -> None:

@@ -14,10 +14,12 @@ from sqlalchemy import event, text
 from codebloom import store
 from codebloom.db import get_engine, session_scope
 from codebloom.leetcode import Blocked, LeetCodeClient, RateLimited, UserNotFound
+from codebloom.leetcode.types import ProblemInfo
 from codebloom.scoring import deviation, points
 from codebloom.secrets import Secret
 from codebloom.services import plan
 from codebloom.services.sync import SyncError, sync_user, sync_users
+from models import Difficulty
 from tests.conftest import CSRF_TOKEN, SESSION_TOKEN, add_users, open_board
 from tests.expected import expected_points, served_rate, truth
 from tests.test_client import active_user
@@ -273,3 +275,59 @@ def test_a_cycle_is_planned_in_batches_spread_over_the_window(db) -> None:
     assert sorted(u for group, _ in sent for u in group) == sorted(user_ids)
     assert [delay for _, delay in sent] == [0.0, 30.0, 60.0]
     assert plan.plan_sync(db, 1800, 90, 2, enqueue=lambda group, delay: sent.append((group, delay)), slot=7) == []
+
+
+def ingest_plan_nodes(conn, params: dict) -> list[tuple[str, str]]:  # noqa: ANN001
+    """(node type, relation) of every node of the plan this connection would run the ingest with now: the
+    cached plan of the server-side prepared statement psycopg made of it, through EXPLAIN EXECUTE."""
+    from psycopg import sql
+
+    name = conn.execute(text("SELECT name FROM pg_prepared_statements WHERE statement LIKE '%first_solve AS%'")
+                        ).scalar_one()
+    raw = conn.connection.dbapi_connection
+    explain = sql.SQL("EXPLAIN (FORMAT JSON) EXECUTE {}({})").format(
+        sql.Identifier(name), sql.SQL(", ").join(sql.Literal(params[k]) for k in ("rows", "uid", "board", "error",
+                                                                                  "status")))
+    [[plan]] = raw.execute(explain).fetchone()
+
+    def walk(node: dict) -> list[tuple[str, str]]:
+        return [(node["Node Type"], node.get("Relation Name", ""))] + [
+            n for child in node.get("Plans", []) for n in walk(child)]
+
+    return walk(plan["Plan"])
+
+
+def test_the_ingest_is_planned_for_the_table_it_runs_on_not_the_one_it_was_prepared_on(db) -> None:
+    """psycopg prepares a statement after 5 runs and PostgreSQL then keeps a generic plan, chosen with the
+    statistics of that moment. The ingest is first prepared when `submission` is nearly empty, where a hash
+    anti join over a sequential scan of `submission` is cheapest; kept as the table grows, that plan reads
+    every stored submission for every user synced (10,000 users: 28 ms a user at 38,000 rows, and rising).
+    The ingest must stay on the primary key however much the table grows after the plan was made."""
+    from codebloom.db import autocommit_connection
+
+    board = open_board(db)
+    [user_id] = add_users(db, ["grower"])
+    with session_scope(db) as session:
+        store.upsert_problems(session, [ProblemInfo(slug="grow-me", title="Grow me", difficulty=Difficulty.EASY,
+                                                    ac_rate=Fraction(1, 2))])
+    now = datetime.now(UTC)
+
+    def one(i: int) -> store.IncomingSubmission:
+        return store.IncomingSubmission(id=9_000_000_000 + i, slug="grow-me", title="Grow me", difficulty="Easy",
+                                        ac_rate=Fraction(1, 2), multiplier=Fraction(1), submitted_at=now,
+                                        lang="python3", potential_points=10)
+
+    with autocommit_connection(db) as conn:
+        conn.execute(text("ALTER TABLE submission SET (autovacuum_enabled = off)"))  # no ANALYZE behind our back
+        for i in range(12):  # prepared after 5 runs; PostgreSQL settles on a plan after 5 more
+            store.ingest_submissions(conn, user_id, board, [one(i)])
+        conn.execute(text(
+            "INSERT INTO submission (id, user_id, leaderboard_id, slug, title, difficulty, ac_rate, submitted_at, "
+            "points) SELECT 8_000_000_000 + g, :u, :b, 'grow-me', 't', 'Easy', 0.5, now(), 0 "
+            "FROM generate_series(1, 50000) g"), {"u": user_id, "b": board})
+        nodes = ingest_plan_nodes(conn, {"rows": f'[{{"id": 7, "slug": "grow-me", "title": "t", "difficulty": '
+                                                  f'"Easy", "ac_rate": "0.5", "multiplier": "1", "submitted_at": '
+                                                  f'"{now.isoformat()}", "lang": "c", "potential": 1}}]',
+                                         "uid": user_id, "board": board, "error": None, "status": "ok"})
+        conn.execute(text("ALTER TABLE submission RESET (autovacuum_enabled)"))
+    assert ("Seq Scan", "submission") not in nodes, nodes
