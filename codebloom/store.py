@@ -189,8 +189,13 @@ class IngestResult:
     jobs: int
 
 
+# The ingest commits without waiting for its WAL flush (synchronous_commit off for this transaction only): a
+# crash of PostgreSQL in the next fraction of a second loses the whole ingest atomically, as if this sync had not
+# run, and the next cycle ingests the same submissions again (they are still among the user's recent ones); no
+# point is ever awarded twice, no Job is half-made. It saves one disk flush per user synced.
 INGEST_SQL = text("""
-WITH incoming AS (
+WITH no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
+incoming AS (
     SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(
         id bigint, slug text, title text, difficulty text, ac_rate text, multiplier text,
         submitted_at timestamptz, lang text, potential integer)
@@ -236,7 +241,8 @@ run AS (
 SELECT (SELECT count(*) FROM inserted) AS new_submissions,
        (SELECT COALESCE(sum(points), 0) FROM inserted) AS points,
        (SELECT count(*) FROM jobs) AS jobs,
-       (SELECT count(*) FROM score) + (SELECT count(*) FROM touched_user) + (SELECT count(*) FROM run) AS _
+       (SELECT count(*) FROM score) + (SELECT count(*) FROM touched_user) + (SELECT count(*) FROM run) AS _,
+       (SELECT setting FROM no_flush_wait) AS synchronous_commit
 """)
 
 
