@@ -249,14 +249,19 @@ SELECT (SELECT count(*) FROM inserted) AS new_submissions,
 def ingest_submissions(session: Executor, user_id: int, board_id: int, rows: list[IncomingSubmission],
                        error: str | None = None) -> IngestResult:
     """Store new submissions, claim first solves, add points and create one Job each: one statement."""
+    row = session.execute(INGEST_SQL, ingest_parameters(user_id, board_id, rows, error)).one()
+    return IngestResult(new_submissions=int(row[0]), points=int(row[1]), jobs=int(row[2]))
+
+
+def ingest_parameters(user_id: int, board_id: int, rows: list[IncomingSubmission],
+                      error: str | None = None) -> dict[str, Any]:
     payload = json.dumps([{
         "id": r.id, "slug": r.slug, "title": r.title, "difficulty": r.difficulty,
         "ac_rate": _decimal_text(r.ac_rate), "multiplier": _decimal_text(r.multiplier),
         "submitted_at": r.submitted_at.isoformat(), "lang": r.lang, "potential": r.potential_points}
         for r in sorted(rows, key=lambda r: (r.submitted_at, r.id))])
-    row = session.execute(INGEST_SQL, {"rows": payload, "uid": user_id, "board": board_id, "error": error,
-                                       "status": "partial" if error else "ok"}).one()
-    return IngestResult(new_submissions=int(row[0]), points=int(row[1]), jobs=int(row[2]))
+    return {"rows": payload, "uid": user_id, "board": board_id, "error": error,
+            "status": "partial" if error else "ok"}
 
 
 def record_sync_failure(session: Executor, user_id: int, error: str) -> None:

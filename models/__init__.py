@@ -199,7 +199,9 @@ class SyncRun(Base):
 
     __tablename__ = "sync_run"
     __table_args__ = (UniqueConstraint("user_id", "slot", name="uq_sync_run_user_slot"),
-                      Index("ix_sync_run_slot", "slot"))
+                      Index("ix_sync_run_slot", "slot"),
+                      # the ingest finds a user's open run here, not among every run the user ever had
+                      Index("ix_sync_run_open", "user_id", postgresql_where=text("finished_at IS NULL")))
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)

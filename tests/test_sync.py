@@ -297,6 +297,45 @@ def ingest_plan_nodes(conn, params: dict) -> list[tuple[str, str]]:  # noqa: ANN
     return walk(plan["Plan"])
 
 
+def grow_me(i: int, at: datetime) -> store.IncomingSubmission:
+    return store.IncomingSubmission(id=9_000_000_000 + i, slug="grow-me", title="Grow me", difficulty="Easy",
+                                    ac_rate=Fraction(1, 2), multiplier=Fraction(1), submitted_at=at,
+                                    lang="python3", potential_points=10)
+
+
+def grower(db: str) -> tuple[int, int]:
+    """A board and a user, and the problem their submissions are for; returns (board id, user id)."""
+    board = open_board(db)
+    [user_id] = add_users(db, ["grower"])
+    with session_scope(db) as session:
+        store.upsert_problems(session, [ProblemInfo(slug="grow-me", title="Grow me", difficulty=Difficulty.EASY,
+                                                    ac_rate=Fraction(1, 2))])
+    return board, user_id
+
+
+def rows_filtered_out(plan: dict, relation: str) -> int:
+    """Rows that the nodes reading ``relation`` looked at and threw away (EXPLAIN ANALYZE, JSON)."""
+    own = (plan.get("Rows Removed by Filter", 0) + plan.get("Rows Removed by Index Recheck", 0)
+           if plan.get("Relation Name") == relation else 0)
+    return own + sum(rows_filtered_out(child, relation) for child in plan.get("Plans", []))
+
+
+def test_finding_the_open_sync_run_does_not_read_the_users_history(db) -> None:
+    """Every ingest finishes the user's open sync run; a user gains a finished run every cycle (17,520 a year),
+    and the ingest must not look through them all to find the open one."""
+    board, user_id = grower(db)
+    with get_engine(db).begin() as conn:
+        conn.execute(text("INSERT INTO sync_run (user_id, slot, status, finished_at) "
+                          "SELECT :u, g, 'ok', now() FROM generate_series(1, 5000) g"), {"u": user_id})
+        conn.execute(text("INSERT INTO sync_run (user_id, slot) VALUES (:u, 5001)"), {"u": user_id})
+        conn.execute(text("ANALYZE sync_run"))
+    with get_engine(db).connect() as conn:
+        [[plan]] = conn.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + store.INGEST_SQL.text),
+                                store.ingest_parameters(user_id, board, [grow_me(1, datetime.now(UTC))])).all()
+        conn.rollback()
+    assert rows_filtered_out(plan[0]["Plan"], "sync_run") == 0
+
+
 def test_the_ingest_is_planned_for_the_table_it_runs_on_not_the_one_it_was_prepared_on(db) -> None:
     """psycopg prepares a statement after 5 runs and PostgreSQL then keeps a generic plan, chosen with the
     statistics of that moment. The ingest is first prepared when `submission` is nearly empty, where a hash
@@ -305,22 +344,13 @@ def test_the_ingest_is_planned_for_the_table_it_runs_on_not_the_one_it_was_prepa
     The ingest must stay on the primary key however much the table grows after the plan was made."""
     from codebloom.db import autocommit_connection
 
-    board = open_board(db)
-    [user_id] = add_users(db, ["grower"])
-    with session_scope(db) as session:
-        store.upsert_problems(session, [ProblemInfo(slug="grow-me", title="Grow me", difficulty=Difficulty.EASY,
-                                                    ac_rate=Fraction(1, 2))])
+    board, user_id = grower(db)
     now = datetime.now(UTC)
-
-    def one(i: int) -> store.IncomingSubmission:
-        return store.IncomingSubmission(id=9_000_000_000 + i, slug="grow-me", title="Grow me", difficulty="Easy",
-                                        ac_rate=Fraction(1, 2), multiplier=Fraction(1), submitted_at=now,
-                                        lang="python3", potential_points=10)
 
     with autocommit_connection(db) as conn:
         conn.execute(text("ALTER TABLE submission SET (autovacuum_enabled = off)"))  # no ANALYZE behind our back
         for i in range(12):  # prepared after 5 runs; PostgreSQL settles on a plan after 5 more
-            store.ingest_submissions(conn, user_id, board, [one(i)])
+            store.ingest_submissions(conn, user_id, board, [grow_me(i, now)])
         conn.execute(text(
             "INSERT INTO submission (id, user_id, leaderboard_id, slug, title, difficulty, ac_rate, submitted_at, "
             "points) SELECT 8_000_000_000 + g, :u, :b, 'grow-me', 't', 'Easy', 0.5, now(), 0 "
