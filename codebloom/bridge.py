@@ -89,8 +89,9 @@ class Bridge:
                 woke = True
                 self.notifications += 1
             if woke:
-                # Coalesce a burst: take whatever else already arrived (without waiting), then feed once.
-                for _note in conn.notifies(timeout=0.001):
+                # Coalesce a burst: take whatever else already arrived, then feed once. timeout=0 reads what
+                # is buffered and returns; any positive timeout would wait that long on every wake-up.
+                for _note in conn.notifies(timeout=0):
                     self.notifications += 1
                 self._feed_safely()
             elif time.monotonic() - self._last_feed >= poll:
