@@ -26,8 +26,6 @@ def feed_lane(settings: Settings, lane: DetailLane | None, enqueue: Callable[[in
         return 0
     with autocommit_connection(settings.database_url) as conn:  # one statement, its own transaction
         claim = store.claim_for_enqueue(conn, settings.detail_max_in_flight, settings.detail_reenqueue_after)
-    if lane is not None:
-        lane.mark_backlog(claim.filled_the_lane)
     job_ids = claim.job_ids
     sent = 0
     for position, job_id in enumerate(job_ids):
@@ -41,6 +39,10 @@ def feed_lane(settings: Settings, lane: DetailLane | None, enqueue: Callable[[in
             with autocommit_connection(settings.database_url) as conn:
                 store.unmark_enqueued(conn, unsent)
             break
+    # After the sends, not on their way. The flag is a hint to finishing tasks; one that finishes before it is set
+    # only leaves the refill to the next finisher or to the bridge's poll, never loses a job.
+    if lane is not None:
+        lane.mark_backlog(claim.filled_the_lane)
     return sent
 
 
