@@ -39,8 +39,10 @@ def feed_lane(settings: Settings, lane: DetailLane | None, enqueue: Callable[[in
             with autocommit_connection(settings.database_url) as conn:
                 store.unmark_enqueued(conn, unsent)
             break
-    # After the sends, not on their way. The flag is a hint to finishing tasks; one that finishes before it is set
-    # only leaves the refill to the next finisher or to the bridge's poll, never loses a job.
+    # After the sends, not on their way (and a Redis failure here no longer strands claimed jobs unsent). The flag
+    # is a hint to finishing tasks. It can be wrong for a while: tasks that finish before it is set, or a slower
+    # concurrent feed that overwrites it. Every feed recomputes it from the table, so a wrong flag delays a refill
+    # by one bridge poll (or sweep) at most and never loses a job.
     if lane is not None:
         lane.mark_backlog(claim.filled_the_lane)
     return sent
