@@ -119,3 +119,15 @@ def test_a_full_lane_asks_finishing_tasks_to_refill_and_an_emptied_table_stops_t
     lane.pause(30, "rate_limited", "test")
     assert not lane.refill_wanted()  # nor while the lane is paused
     lane.resume()
+
+
+def test_the_feeds_marking_commits_without_waiting_for_the_wal_flush(db) -> None:
+    """A mark lost in a crash only sends its job twice, which the guarded claim absorbs: the feed, on every job's
+    way to its detail task, does not wait for the disk. Looked at inside a transaction of our own."""
+    insert_jobs(db, 2)
+    with get_engine(db).connect() as conn:
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        assert len(store.claim_for_enqueue(conn, 10, 600).job_ids) == 2
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        conn.rollback()
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"  # that transaction only

@@ -361,3 +361,16 @@ def test_the_ingest_is_planned_for_the_table_it_runs_on_not_the_one_it_was_prepa
                                          "uid": user_id, "board": board, "error": None, "status": "ok"})
         conn.execute(text("ALTER TABLE submission RESET (autovacuum_enabled)"))
     assert ("Seq Scan", "submission") not in nodes, nodes
+
+
+def test_the_ingest_commits_without_waiting_for_the_wal_flush_in_its_own_transaction_only(db) -> None:
+    """A crash may lose the ingest whole (one statement) and the next cycle redoes it, so it does not wait for the
+    disk; nothing else on the connection is affected. Looked at inside a transaction of our own."""
+    board = open_board(db)
+    [user] = add_users(db, ["wal_user"])
+    with get_engine(db).connect() as conn:
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        store.ingest_submissions(conn, user, board, [])
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        conn.rollback()
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
