@@ -189,12 +189,17 @@ class IngestResult:
     jobs: int
 
 
-# The ingest commits without waiting for its WAL flush (synchronous_commit off for this transaction only): a
-# crash of PostgreSQL in the next fraction of a second loses the whole ingest atomically, as if this sync had not
-# run, and the next cycle ingests the same submissions again (they are still among the user's recent ones); no
-# point is ever awarded twice, no Job is half-made. It saves one disk flush per user synced.
-INGEST_SQL = text("""
-WITH no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
+# A CTE that makes its statement's transaction commit without waiting for the WAL flush (synchronous_commit off
+# for that transaction only; the statement must select from it so that it runs). For statements whose loss in a
+# crash is harmless: the ingest and the feed's marking below.
+NO_FLUSH_WAIT = "no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)"
+
+# The ingest does not wait for its flush: a crash of PostgreSQL in the next fraction of a second loses the whole
+# ingest atomically, as if this sync had not run, and the next cycle ingests the same submissions again (they are
+# still among the user's recent ones); no point is ever awarded twice, no Job is half-made. It saves one disk
+# flush per user synced.
+INGEST_SQL = text(f"""
+WITH {NO_FLUSH_WAIT},
 incoming AS (
     SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(
         id bigint, slug text, title text, difficulty text, ac_rate text, multiplier text,
@@ -375,8 +380,8 @@ def reclaim_expired_leases(session: Executor, max_attempts: int) -> int:
 # The feed's marking commits without waiting for its WAL flush, like the ingest: if a crash loses it, the jobs
 # it marked are due again and may be sent twice, which the detail task's guarded claim already makes harmless.
 # The flush it saves is on every job's way from its insert to its detail task.
-CLAIM_FOR_ENQUEUE_SQL = """
-WITH no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
+CLAIM_FOR_ENQUEUE_SQL = f"""
+WITH {NO_FLUSH_WAIT},
 in_flight AS (
     SELECT count(*) AS n FROM job
     WHERE enqueued_at > now() - make_interval(secs => :stale) AND status IN ('INCOMPLETE', 'PROCESSING')
